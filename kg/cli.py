@@ -1,0 +1,191 @@
+"""The ``kg`` command: thin wrappers over the library's functions.
+
+Every command takes ``--store DIR`` (default ``.kg``, or ``KG_STORE``). A user
+mistake prints one clear line naming the file/line/field and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kg.errors import KGError
+
+
+def _store_option(f):
+    return click.option(
+        "--store",
+        "store",
+        envvar="KG_STORE",
+        default=".kg",
+        show_default=True,
+        help="Store directory (or neo4j:// URI where supported). Env: KG_STORE.",
+    )(f)
+
+
+def _friendly(f):
+    """Turn KGError (and a few OS errors) into a message and exit code 1."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except KGError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except OSError as exc:
+            click.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _progress():
+    if sys.stderr.isatty():
+        return lambda msg: click.echo(f"  {msg}", err=True)
+    return lambda _msg: None
+
+
+def _print_warnings(warnings: list[str]) -> None:
+    for w in warnings:
+        click.echo(w, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="paperdive-kg")
+def main() -> None:
+    """Knowledge graph and glossary of the podcast 'AI Papers: A Deep Dive'."""
+
+
+@main.command()
+@_store_option
+@click.option(
+    "--data",
+    "data",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Directory with feed (*.xml), reviews/*.html and glossary (*.yaml). Default: the bundled sample.",
+)
+@_friendly
+def build(store: str, data: str | None) -> None:
+    """Build the graph from a data directory into a fresh store generation."""
+    from kg.pipeline import build as do_build
+
+    result = do_build(store, data, progress=_progress())
+    _print_warnings(result.warnings)
+    click.echo(f"built {len(result.graphs_written)} graphs, {result.quads} quads into {store} ({result.generation})")
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["feed", "review", "glossary"]))
+@click.argument("path", type=click.Path(dir_okay=False))
+@_store_option
+@_friendly
+def ingest(kind: str, path: str, store: str) -> None:
+    """Ingest one source (feed, review or glossary), replacing only its own graphs."""
+    from kg.pipeline import ingest as do_ingest
+
+    if not Path(path).exists():
+        raise KGError("E001", "no such file", _loc(path))
+    result = do_ingest(store, kind, path, progress=_progress())
+    _print_warnings(result.warnings)
+    if result.graphs_written:
+        click.echo(
+            f"ingested {path}: {len(result.graphs_written)} graphs replaced, "
+            f"{len(result.graphs_unchanged)} unchanged; {result.quads} quads ({result.generation})"
+        )
+    else:
+        click.echo(f"ingested {path}: nothing changed")
+
+
+def _loc(path: str):
+    from kg.errors import Location
+
+    return Location(path)
+
+
+def _open(store: str):
+    from kg.store import open_store
+
+    return open_store(store)
+
+
+@main.command()
+@_store_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@_friendly
+def stats(store: str, as_json: bool) -> None:
+    """Count quads, nodes by kind and edges by kind."""
+    s = _open(store).stats()
+    if as_json:
+        click.echo(json.dumps(s, sort_keys=True))
+        return
+    click.echo(f"quads: {s['quads']}")
+    click.echo("nodes:")
+    for k, v in s["nodes"].items():
+        click.echo(f"  {k:<16} {v}")
+    click.echo("edges:")
+    for k, v in s["edges"].items():
+        click.echo(f"  {k:<20} {v}")
+
+
+@main.command()
+@_store_option
+@click.option("--json", "as_json", is_flag=True, help="Print the violations as JSON.")
+@_friendly
+def validate(store: str, as_json: bool) -> None:
+    """Check the graph against the SHACL shapes; exit 1 if anything violates them."""
+    from kg.validate import validate_store
+
+    violations = validate_store(_open(store))
+    if as_json:
+        click.echo(json.dumps([v.to_dict() for v in violations], indent=1))
+    else:
+        for v in violations:
+            click.echo(str(v))
+        click.echo(f"{len(violations)} violations" if violations else "the graph conforms to the shapes")
+    if violations:
+        sys.exit(1)
+
+
+@main.command()
+@_store_option
+@click.option("--format", "fmt", type=click.Choice(["ttl", "jsonld", "nq"]), required=True)
+@click.argument("out", type=click.Path(dir_okay=False, allow_dash=True))
+@_friendly
+def export(store: str, fmt: str, out: str) -> None:
+    """Export the whole graph (ttl, jsonld or nq) to OUT ('-' for stdout)."""
+    from kg.export import export as do_export
+
+    st = _open(store)
+    if out == "-":
+        do_export(st, fmt, sys.stdout.buffer)
+        return
+    tmp = Path(out + ".part")
+    with open(tmp, "wb") as fh:
+        do_export(st, fmt, fh)
+    tmp.replace(out)
+    click.echo(f"wrote {out}", err=True)
+
+
+@main.command()
+@_store_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
+@_friendly
+def serve(store: str, host: str, port: int, debug: bool) -> None:
+    """Serve the web app (for production use gunicorn: see README)."""
+    from kgweb import create_app
+
+    app = create_app({"STORE": store})
+    click.echo(f"serving {store} on http://{host}:{port}/", err=True)
+    app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Parsers: source documents in, typed records (``kg.records``) out."""

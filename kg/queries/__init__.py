@@ -1,0 +1,32 @@
+"""Named query files (``*.rq`` for SPARQL, ``*.cypher`` for Neo4j), loaded once.
+
+Values are always bound as parameters (SPARQL: pyoxigraph ``substitutions``,
+Cypher: driver parameters), never formatted into the text.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+PREFIXES = """PREFIX kg: <https://paperdive.ai/ontology#>
+PREFIX schema: <http://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX cito: <http://purl.org/spar/cito/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+
+
+@cache
+def load(name: str) -> str:
+    """The text of ``kg/queries/<name>`` (with the standard prefixes for .rq files)."""
+    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    return PREFIXES + text if name.endswith(".rq") else text
+
+
+def names(suffix: str) -> list[str]:
+    return sorted(p.name for p in resources.files(__package__).iterdir() if p.name.endswith(suffix))

@@ -1,0 +1,1 @@
+"""RDF: the ontology's namespaces and the mapping from records to quads."""

@@ -1,0 +1,39 @@
+"""Every setting in one registry: name, default and help text.
+
+The app reads them from the environment with the ``KG_`` prefix (``KG_STORE``,
+``KG_SPARQL_TIMEOUT``, …) through Flask's ``from_prefixed_env``; the CLI reads
+``KG_STORE``. ``tests/test_docs.py`` checks that the README documents each one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("STORE", ".kg", "Store to serve: a directory (embedded Oxigraph) or a neo4j:// URI."),
+    Setting("SECRET_KEY", None, "Key that signs session cookies; set it in production (random per process if unset)."),
+    Setting(
+        "MAX_CONTENT_LENGTH", 1024 * 1024, "Largest request body in bytes (annotate, SPARQL POST); larger gets 413."
+    ),
+    Setting("CORS_ORIGINS", "", "Space-separated origins allowed to use the API and embed script cross-origin."),
+    Setting("LINK_FIRST_ONLY", True, "Link only the first mention of each term per section on review pages."),
+    Setting("SPARQL_TIMEOUT", 10.0, "Seconds a SPARQL query may run before its worker is killed."),
+    Setting("SPARQL_MAX_ROWS", 10000, "Most result rows a SPARQL query returns (the response says when cut)."),
+    Setting("SPARQL_MAX_DEPTH", 64, "Deepest nesting of { } groups a SPARQL query may have."),
+    Setting("EDITOR_USER", "", "Editor login name (the editor pages are disabled while unset)."),
+    Setting("EDITOR_PASSWORD", "", "Editor password (compared in constant time)."),
+    Setting("GAP_QUIET_WEEKS", 4, "A topic with no episode in this many weeks counts as gone quiet."),
+)
+
+
+def defaults() -> dict[str, Any]:
+    return {s.name: s.default for s in SETTINGS}

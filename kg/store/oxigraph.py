@@ -1,0 +1,385 @@
+"""The embedded default store: pyoxigraph on disk, in published generations.
+
+Readers open the published generation read-only and re-check ``CURRENT`` (a
+tiny file read) so that a running server picks up a new build without a
+restart. Writes go through :mod:`kg.store.generations`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph
+from pyoxigraph import Literal, NamedNode, Variable
+
+from kg import queries
+from kg.errors import Location, StoreError
+from kg.rdf.namespaces import (
+    KG_NS,
+    episode_iri,
+    local_id,
+    paper_iri,
+    review_iri,
+    term_iri,
+    topic_iri,
+)
+from kg.store.base import EDGE_KINDS, NODE_KINDS, GraphStore
+from kg.store.generations import current_generation
+
+log = logging.getLogger("kg.query")
+
+_INTEGER_TYPES = {
+    "http://www.w3.org/2001/XMLSchema#integer",
+    "http://www.w3.org/2001/XMLSchema#int",
+    "http://www.w3.org/2001/XMLSchema#long",
+}
+_FLOAT_TYPES = {"http://www.w3.org/2001/XMLSchema#decimal", "http://www.w3.org/2001/XMLSchema#double"}
+
+
+def py(term: Any) -> Any:
+    """An RDF term as a JSON-ready Python value."""
+    if term is None:
+        return None
+    if isinstance(term, NamedNode):
+        return term.value
+    if isinstance(term, Literal):
+        dt = term.datatype.value if term.datatype else ""
+        if dt in _INTEGER_TYPES:
+            return int(term.value)
+        if dt in _FLOAT_TYPES:
+            return float(term.value)
+        return term.value
+    return str(term)
+
+
+def _split(value: str | None) -> list[str]:
+    return sorted(v for v in (value or "").split("\n") if v)
+
+
+class OxigraphStore(GraphStore):
+    backend = "oxigraph"
+
+    def __init__(self, path: str | Path):
+        self.root = Path(path)
+        self._lock = threading.Lock()
+        self._gen: Path | None = None
+        self._store: pyoxigraph.Store | None = None
+        self._checked = 0.0
+        self.refresh(force=True)
+
+    # -- lifecycle -----------------------------------------------------------------
+    def refresh(self, force: bool = False) -> bool:
+        """Reopen if a newer generation was published (checked at most every 0.5 s)."""
+        now = time.monotonic()
+        if not force and now - self._checked < 0.5:
+            return False
+        self._checked = now
+        gen = current_generation(self.root)
+        if gen is None:
+            raise StoreError(
+                "E050", "no graph here yet; run `kg build` (or `kg ingest`) first", Location(str(self.root))
+            )
+        if gen == self._gen and self._store is not None:
+            return False
+        with self._lock:
+            if gen == self._gen and self._store is not None:
+                return False
+            try:
+                store = pyoxigraph.Store.read_only(str(gen))
+            except OSError as exc:
+                raise StoreError("E050", f"cannot open the store: {exc}", Location(str(gen))) from None
+            self._store, self._gen = store, gen
+        return True
+
+    @property
+    def version(self) -> str:
+        return self._gen.name if self._gen else "0"
+
+    @property
+    def raw(self) -> pyoxigraph.Store:
+        self.refresh()
+        assert self._store is not None
+        return self._store
+
+    def close(self) -> None:
+        self._store = None
+
+    # -- querying ------------------------------------------------------------------
+    def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
+        """Run the named query with bound values; rows as dicts of Python values."""
+        text = queries.load(name)
+        subs = {Variable(k): v for k, v in bindings.items()}
+        started = time.perf_counter()
+        result = self.raw.query(text, substitutions=subs, use_default_graph_as_union=True)
+        names = [v.value for v in result.variables]
+        rows = [{n: py(sol[n]) for n in names} for sol in result]
+        log.debug("query %s %.2f ms", name, (time.perf_counter() - started) * 1000)
+        return rows
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def stats(self) -> dict[str, Any]:
+        nodes: dict[str, int] = {}
+        for row in self.select("stats_nodes.rq"):
+            local = row["class"][len(KG_NS) :]
+            kind = NODE_KINDS.get(local)
+            if kind and kind != "relatedness":
+                nodes[kind] = row["n"]
+        edges: dict[str, int] = {}
+        for row in self.select("stats_edges.rq"):
+            kind = EDGE_KINDS.get(row["p"])
+            if kind:
+                edges[kind] = row["n"]
+        return {
+            "quads": len(self.raw),
+            "nodes": dict(sorted(nodes.items())),
+            "edges": dict(sorted(edges.items())),
+        }
+
+    # -- page data -----------------------------------------------------------------
+    def episode(self, episode_id: str) -> dict[str, Any] | None:
+        e = episode_iri(episode_id)
+        rows = self.select("episode.rq", e=e)
+        if not rows:
+            return None
+        row = rows[0]
+        out: dict[str, Any] = {
+            "id": episode_id,
+            "iri": e.value,
+            "number": row["number"],
+            "title": row["title"] or episode_id,
+            "url": row["url"],
+            "published": row["published"],
+            "duration": row["duration"],
+            "summary": row["summary"],
+            "review_summary": row["reviewSummary"],
+            "generation_note": row["note"],
+            "generated_on": row["generatedOn"],
+        }
+        src = self.select("episode_source.rq", e=e)
+        out["paper"] = (
+            {"key": src[0]["key"], "title": src[0]["title"], "url": src[0]["url"], "published": src[0]["published"]}
+            if src
+            else None
+        )
+        out["takeaways"] = [r["text"] for r in self.select("episode_takeaways.rq", e=e)]
+        chapter_terms: dict[str, list[dict[str, str]]] = {}
+        for r in self.select("episode_chapter_terms.rq", e=e):
+            items = chapter_terms.setdefault(r["chapter"], [])
+            slug = local_id(r["term"], "term")
+            if all(t["slug"] != slug for t in items):
+                items.append({"slug": slug, "label": r["label"], "how": r["how"]})
+        out["chapters"] = [
+            {
+                "position": r["position"],
+                "timestamp": r["timestamp"],
+                "start": r["start"],
+                "title": r["title"],
+                "summary": r["summary"],
+                "anchor": "t" + str(r["start"]),
+                "terms": chapter_terms.get(r["chapter"], []),
+            }
+            for r in self.select("episode_chapters.rq", e=e)
+        ]
+        out["reading"] = [
+            {
+                "position": r["position"],
+                "title": r["title"],
+                "note": r["note"],
+                "url": r["url"],
+                "paper": r["key"],
+            }
+            for r in self.select("episode_reading.rq", e=e)
+        ]
+        topics, reviews = [], []
+        for r in self.select("episode_topics.rq", e=e):
+            if r["topic"]:
+                topics.append({"slug": local_id(r["topic"], "topic"), "title": r["title"]})
+            if r["review"]:
+                reviews.append({"id": local_id(r["review"], "review"), "title": r["reviewTitle"]})
+        out["topics"] = topics
+        out["reviews"] = reviews
+        out["terms"] = [
+            {"slug": local_id(r["term"], "term"), "label": r["label"]} for r in self.select("episode_terms.rq", e=e)
+        ]
+        out["related"] = [
+            {
+                "id": local_id(r["other"], "episode"),
+                "title": r["title"] or local_id(r["other"], "episode"),
+                "number": r["number"],
+                "weight": round(float(r["weight"]), 3),
+                "reason": r["reason"],
+            }
+            for r in self.select("episode_related.rq", e=e)
+        ]
+        return out
+
+    def episodes(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": local_id(r["e"], "episode"),
+                "number": r["number"],
+                "title": r["title"] or local_id(r["e"], "episode"),
+                "published": r["published"],
+                "paper": r["key"],
+            }
+            for r in self.select("episodes.rq")
+        ]
+
+    def paper(self, key: str) -> dict[str, Any] | None:
+        p = paper_iri(key)
+        rows = self.select("paper.rq", p=p)
+        if not rows:
+            return None
+        titles = sorted({r["title"] for r in rows if r["title"]}, key=len, reverse=True)
+        row = rows[0]
+        episodes = self.select("paper_episodes.rq", p=p)
+        return {
+            "key": key,
+            "iri": p.value,
+            "title": titles[0] if titles else None,
+            "url": row["url"],
+            "published": row["published"],
+            "arxiv": row["arxiv"],
+            "doi": row["doi"],
+            "covered_by": [
+                {"id": local_id(r["e"], "episode"), "number": r["number"], "title": r["title"]}
+                for r in episodes
+                if r["how"] == "covers"
+            ],
+            "recommended_by": [
+                {"id": local_id(r["e"], "episode"), "number": r["number"], "title": r["title"], "note": r["note"]}
+                for r in episodes
+                if r["how"] == "recommends"
+            ],
+            "co_recommended": [
+                {"key": r["key"], "title": r["title"], "count": r["count"]}
+                for r in self.select("paper_corecommended.rq", p=p)
+            ],
+        }
+
+    def term(self, slug: str) -> dict[str, Any] | None:
+        t = term_iri(slug)
+        rows = self.select("term.rq", t=t)
+        if not rows:
+            return None
+        row = rows[0]
+        forms = self.select("term_forms.rq", t=t)
+        links = self.select("term_links.rq", t=t)
+        explained = self.select("term_explained.rq", t=t)
+        where: list[dict[str, Any]] = []
+        mentioned: list[dict[str, Any]] = []
+        for r in explained:
+            item = {
+                "episode": local_id(r["e"], "episode"),
+                "number": r["number"],
+                "title": r["title"],
+                "timestamp": r["timestamp"],
+                "start": r["start"],
+                "chapter": r["chapterTitle"],
+                "anchor": ("t" + str(r["start"])) if r["start"] is not None else None,
+            }
+            (where if r["how"] == "explains" else mentioned).append(item)
+
+        def rel(kind: str) -> list[dict[str, str]]:
+            seen: dict[str, dict[str, str]] = {}
+            for r in links:
+                if r["rel"] == kind:
+                    s = local_id(r["other"], "term")
+                    seen.setdefault(s, {"slug": s, "label": r["label"]})
+            return list(seen.values())
+
+        episodes = {x["episode"] for x in where} | {x["episode"] for x in mentioned}
+        return {
+            "slug": slug,
+            "iri": t.value,
+            "label": row["label"],
+            "definition": row["definition"],
+            "kind": row["kind"],
+            "aliases": [r["form"] for r in forms if r["type"] == "alias"],
+            "acronyms": [r["form"] for r in forms if r["type"] == "acronym"],
+            "broader": rel("broader"),
+            "narrower": rel("narrower"),
+            "related": rel("related"),
+            "explained_in": where,
+            "mentioned_in": mentioned,
+            "episode_count": len(episodes),
+            "url": f"/terms/{slug}",
+        }
+
+    def glossary(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "slug": local_id(r["t"], "term"),
+                "label": r["label"],
+                "definition": r["definition"],
+                "kind": r["kind"],
+                "aliases": _split(r["aliases"]),
+                "acronyms": _split(r["acronyms"]),
+            }
+            for r in self.select("glossary.rq")
+        ]
+
+    def reviews(self) -> list[dict[str, Any]]:
+        return [
+            {"id": local_id(r["r"], "review"), "title": r["title"], "date": r["date"], "episodes": r["episodes"]}
+            for r in self.select("reviews.rq")
+        ]
+
+    def review(self, review_id: str) -> dict[str, Any] | None:
+        r = review_iri(review_id)
+        rows = self.select("review.rq", r=r)
+        if not rows:
+            return None
+        sections: list[dict[str, Any]] = []
+        for p in self.select("review_paragraphs.rq", r=r):
+            topic = local_id(p["topic"], "topic") if p["topic"] else None
+            if (
+                not sections
+                or sections[-1]["topic"] != topic
+                or (topic is None and sections[-1]["title"] != p["section"])
+            ):
+                sections.append(
+                    {
+                        "topic": topic,
+                        "topic_title": p["topicTitle"],
+                        "topic_summary": p["topicSummary"],
+                        "title": p["section"],
+                        "subsections": [],
+                    }
+                )
+            subs = sections[-1]["subsections"]
+            if not subs or subs[-1]["title"] != p["section"]:
+                subs.append({"title": p["section"], "paragraphs": []})
+            subs[-1]["paragraphs"].append(p["text"])
+        return {
+            "id": review_id,
+            "title": rows[0]["title"],
+            "date": rows[0]["date"],
+            "duration": rows[0]["duration"],
+            "sections": sections,
+        }
+
+    def topic(self, slug: str) -> dict[str, Any] | None:
+        rows = self.select("topic.rq", t=topic_iri(slug))
+        if not rows:
+            return None
+        return {
+            "slug": slug,
+            "title": rows[0]["title"],
+            "summary": rows[0]["summary"],
+            "episodes": [
+                {"id": local_id(r["e"], "episode"), "number": r["number"], "title": r["etitle"]} for r in rows if r["e"]
+            ],
+        }
+
+    def topics(self) -> list[dict[str, Any]]:
+        return [
+            {"slug": local_id(r["t"], "topic"), "title": r["title"], "episodes": r["episodes"]}
+            for r in self.select("topics.rq")
+        ]

@@ -1,0 +1,122 @@
+"""Fixtures: a real store built from data/sample in a temp dir, and a real server.
+
+Session fixtures each change one thing: ``sample_store`` (built once, read-only
+for tests), ``fresh_store`` (a private copy a test may write to), ``server`` (the
+app over real HTTP on a free port, its output attached on failure).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
+SEEDS = ROOT.parent / "shared" / "seeds"
+SHOW_PAGE = SEEDS / "000_1dbf4de277d5096e.txt"
+REVIEW_TEXT = SEEDS / "002_60719b701ad4a391.txt"
+
+
+def kg_cmd(
+    *args: str, check: bool = True, env: dict | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
+    """Run the real CLI (``python -m kg``) and capture its output."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "kg", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd or ROOT,
+        timeout=300,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"kg {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def show_page_text() -> str:
+    return SHOW_PAGE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("store") / "kg"
+    kg_cmd("build", "--store", str(path))
+    return path
+
+
+@pytest.fixture
+def fresh_store(sample_store: Path, tmp_path: Path) -> Path:
+    """A private copy of the sample store (a test may write to it)."""
+    target = tmp_path / "kg"
+    shutil.copytree(sample_store, target)
+    return target
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, store: Path, extra_env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = store.parent / f"server-{self.port}.log"
+        self._fh = open(self.log, "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kg", "serve", "--store", str(store), "--port", str(self.port)],
+            stdout=self._fh,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(extra_env or {})},
+            cwd=ROOT,
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.output()}")
+            try:
+                urllib.request.urlopen(self.url + "/api/stats", timeout=2)
+                return
+            except Exception:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not start:\n{self.output()}")
+
+    def output(self) -> str:
+        self._fh.flush()
+        return self.log.read_text()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._fh.close()
+
+
+@pytest.fixture(scope="session")
+def server(sample_store: Path, tmp_path_factory):
+    srv = Server(sample_store)
+    yield srv
+    srv.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.when == "call" and rep.failed and "server" in item.fixturenames:
+        srv = item.funcargs.get("server")
+        if isinstance(srv, Server):
+            rep.sections.append(("server output", srv.output()[-5000:]))

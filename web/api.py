@@ -1,0 +1,48 @@
+"""The JSON API (read-only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from kgweb.db import get_store
+from kgweb.errors import api_error
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.get("/terms/<slug>")
+def term(slug: str):
+    data = get_store().term(slug)
+    if data is None:
+        return api_error(404, "not_found", f"no glossary term {slug!r}")
+    return jsonify(data)
+
+
+@bp.get("/terms")
+def terms():
+    return jsonify({"terms": get_store().glossary()})
+
+
+@bp.get("/episodes/<episode_id>")
+def episode(episode_id: str):
+    data = get_store().episode(episode_id)
+    if data is None:
+        return api_error(404, "not_found", f"no episode {episode_id!r}")
+    return jsonify(data)
+
+
+@bp.get("/episodes")
+def episodes():
+    return jsonify({"episodes": get_store().episodes()})
+
+
+@bp.get("/papers/<path:key>")
+def paper(key: str):
+    data = get_store().paper(key)
+    if data is None:
+        return api_error(404, "not_found", f"no paper {key!r}")
+    return jsonify(data)
+
+
+@bp.get("/stats")
+def stats():
+    return jsonify(get_store().stats())
