@@ -32,9 +32,17 @@ SOURCE_KINDS = ("feed", "review", "glossary")
 def bundled_sample() -> Path:
     """The sample corpus: ``data/sample`` next to the package (source checkout or sdist)."""
     here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "data" / "sample", here / "data" / "sample"):
-        if candidate.is_dir():
-            return candidate
+    checkout = here.parent / "data" / "sample"
+    if checkout.is_dir():
+        return checkout
+    try:  # a non-editable install ships the sample as package data (kg/sample)
+        from importlib import resources
+
+        shipped = Path(str(resources.files("kg.sample")))
+        if (shipped / "feed.xml").is_file():
+            return shipped
+    except (ModuleNotFoundError, TypeError):
+        pass
     raise KGError("E001", "the bundled sample (data/sample) was not found; pass --data DIR", Location("data/sample"))
 
 

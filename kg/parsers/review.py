@@ -136,7 +136,8 @@ def parse_review(data: bytes | str, *, name: str = "<review>", report: Report | 
                 for n in p.episode_refs:
                     if n not in cited:
                         cited.append(n)
-        numbers = listed + [n for n in cited if n not in listed]
+        # The topic's own list is authoritative; without one, the episodes its paragraphs cite.
+        numbers = listed or cited
         slug = (sec.get("id") or "").removeprefix("topic-") or slugify(ttitle)
         topics.append(
             Topic(slugify(slug), ttitle, _text(summary_el) if summary_el is not None else "", subsections, numbers)

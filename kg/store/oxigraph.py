@@ -56,6 +56,20 @@ def py(term: Any) -> Any:
     return str(term)
 
 
+def paper_label(key: str | None, title: str | None) -> str:
+    """A paper's title, else a readable form of its id (arXiv:2606.25524, doi:…, the URL's host and path)."""
+    if title:
+        return title
+    if not key:
+        return "(unknown paper)"
+    scheme, _, ident = key.partition("/")
+    if scheme == "arxiv":
+        return f"arXiv:{ident}"
+    if scheme == "doi":
+        return f"doi:{ident}"
+    return ident.replace("-", " ")
+
+
 def _split(value: str | None) -> list[str]:
     return sorted(v for v in (value or "").split("\n") if v)
 
@@ -163,7 +177,13 @@ class OxigraphStore(GraphStore):
         }
         src = self.select("episode_source.rq", e=e)
         out["paper"] = (
-            {"key": src[0]["key"], "title": src[0]["title"], "url": src[0]["url"], "published": src[0]["published"]}
+            {
+                "key": src[0]["key"],
+                "title": src[0]["title"],
+                "label": paper_label(src[0]["key"], src[0]["title"]),
+                "url": src[0]["url"],
+                "published": src[0]["published"],
+            }
             if src
             else None
         )
@@ -243,6 +263,7 @@ class OxigraphStore(GraphStore):
             "key": key,
             "iri": p.value,
             "title": titles[0] if titles else None,
+            "label": paper_label(key, titles[0] if titles else None),
             "url": row["url"],
             "published": row["published"],
             "arxiv": row["arxiv"],
@@ -258,7 +279,7 @@ class OxigraphStore(GraphStore):
                 if r["how"] == "recommends"
             ],
             "co_recommended": [
-                {"key": r["key"], "title": r["title"], "count": r["count"]}
+                {"key": r["key"], "title": r["title"], "label": paper_label(r["key"], r["title"]), "count": r["count"]}
                 for r in self.select("paper_corecommended.rq", p=p)
             ],
         }
