@@ -85,7 +85,8 @@ def test_glossary_entry_with_no_definition(fresh_store, tmp_path):
 
 def test_glossary_duplicate_alias_names_both_entries(fresh_store, tmp_path):
     bad = GLOSSARY.replace(
-        "terms:\n", "terms:\n  - id: zz-dupe\n    label: speculative decoding\n    definition: Twice.\n", 1)
+        "terms:\n", "terms:\n  - id: zz-dupe\n    label: speculative decoding\n    definition: Twice.\n", 1
+    )
     proc, _ = ingest_bad(fresh_store, tmp_path, "glossary", "glossary.yaml", bad)
     assert proc.returncode == 1 and "E042" in proc.stderr
     assert "zz-dupe" in proc.stderr and "speculative-decoding" in proc.stderr

@@ -54,8 +54,14 @@ def test_validate_reports_a_broken_graph_by_node_and_shape(fresh_store):
     kg = "https://paperdive.ai/ontology#"
     with new_generation(fresh_store, start_empty=False) as store:
         g = pyoxigraph.NamedNode("https://paperdive.ai/id/graph/test/broken")
-        store.add(pyoxigraph.Quad(bad, pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-                                  pyoxigraph.NamedNode(kg + "Chapter"), g))
+        store.add(
+            pyoxigraph.Quad(
+                bad,
+                pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                pyoxigraph.NamedNode(kg + "Chapter"),
+                g,
+            )
+        )
     proc = kg_cmd("validate", "--store", str(fresh_store), check=False)
     assert proc.returncode == 1
     assert "episode/E172/chapter/99-99" in proc.stdout
@@ -64,8 +70,11 @@ def test_validate_reports_a_broken_graph_by_node_and_shape(fresh_store):
 
 def test_ingesting_the_same_source_twice_changes_nothing(fresh_store):
     before = dump(fresh_store)
-    for kind, path in (("feed", SAMPLE / "feed.xml"), ("review", SAMPLE / "reviews" / "2026-06-28.html"),
-                       ("glossary", SAMPLE / "glossary.yaml")):
+    for kind, path in (
+        ("feed", SAMPLE / "feed.xml"),
+        ("review", SAMPLE / "reviews" / "2026-06-28.html"),
+        ("glossary", SAMPLE / "glossary.yaml"),
+    ):
         proc = kg_cmd("ingest", kind, str(path), "--store", str(fresh_store))
         assert "nothing changed" in proc.stdout
     assert dump(fresh_store) == before
@@ -75,9 +84,14 @@ def test_a_changed_source_replaces_only_its_own_graph(fresh_store, tmp_path):
     before = quads(fresh_store)
     text = (SAMPLE / "glossary.yaml").read_text(encoding="utf-8")
     changed = tmp_path / "glossary.yaml"
-    changed.write_text(text.replace("version: 1", "version: 1\n# edited", 1).replace(
-        "terms:\n", "terms:\n  - id: zz-new-term\n    label: zz new term\n    definition: A term added by an editor.\n", 1),
-        encoding="utf-8")
+    changed.write_text(
+        text.replace("version: 1", "version: 1\n# edited", 1).replace(
+            "terms:\n",
+            "terms:\n  - id: zz-new-term\n    label: zz new term\n    definition: A term added by an editor.\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
     kg_cmd("ingest", "glossary", str(changed), "--store", str(fresh_store))
     after = quads(fresh_store)
     added, removed = after - before, before - after

@@ -11,15 +11,34 @@ from conftest import ROOT
 
 def test_wheel_contains_package_data(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
     )
     wheel = next(tmp_path.glob("*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for must in ("kg/ontology/kg.ttl", "kg/ontology/shapes.ttl", "kg/ontology/context.jsonld",
-                 "kg/queries/episode.rq", "kgweb/templates/base.html", "kgweb/static/style.css", "kg/cli.py",
-                 "kg/sample/feed.xml", "kg/sample/reviews/2026-06-28.html"):
+    for must in (
+        "kg/ontology/kg.ttl",
+        "kg/ontology/shapes.ttl",
+        "kg/ontology/context.jsonld",
+        "kg/queries/episode.rq",
+        "kgweb/templates/base.html",
+        "kgweb/static/style.css",
+        "kg/cli.py",
+        "kg/sample/feed.xml",
+        "kg/sample/reviews/2026-06-28.html",
+    ):
         assert must in names, must
     assert not any(n.startswith(("tests/", "data/", ".venv")) for n in names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+
 from kgweb.db import get_store
 from kgweb.errors import api_error
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
+
 from kgweb.db import get_store
 
 bp = Blueprint("pages", __name__)
