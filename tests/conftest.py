@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "tests" / "fixtures" / "seeds"  # copies of ../shared/seeds, the real input
 SHOW_PAGE = SEEDS / "000_1dbf4de277d5096e.txt"
 REVIEW_TEXT = SEEDS / "002_60719b701ad4a391.txt"
 
