@@ -173,6 +173,36 @@ def export(store: str, fmt: str, out: str) -> None:
 
 
 @main.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--html", "is_html", is_flag=True, help="FILE is HTML: link text nodes only and print the HTML too.")
+@click.option(
+    "--first-only",
+    type=click.Choice(["section", "page"]),
+    default=None,
+    help="Link only the first mention of each term per section or per page.",
+)
+@_store_option
+@_friendly
+def annotate(file: str, is_html: bool, first_only: str | None, store: str) -> None:
+    """Find the glossary terms in FILE ('-' for stdin); print the same JSON as POST /api/annotate."""
+    from kg.nlp.annotate import annotate_request
+    from kg.nlp.linker import Linker
+
+    if file == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise KGError("E001", f"not UTF-8 text ({exc.reason} at byte {exc.start})", _loc(file)) from None
+        except FileNotFoundError:
+            raise KGError("E001", "no such file", _loc(file)) from None
+    linker = Linker.from_rows(_open(store).glossary())
+    result = annotate_request(linker, {"html" if is_html else "text": text, "first_only": first_only})
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
+@main.command()
 @_store_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

@@ -16,6 +16,7 @@ import pyoxigraph
 from pyoxigraph import NamedNode, Quad
 
 from kg.errors import KGError, Location, ParseError, Report
+from kg.nlp.forms import add_variants
 from kg.parsers.feed import read_feed
 from kg.parsers.glossary import read_glossary
 from kg.parsers.review import read_review
@@ -171,12 +172,13 @@ def _write_all(store: pyoxigraph.Store, src: Sources, result: WriteResult, progr
         progress(f"review {review.id}")
     for glossary in src.glossaries:
         _check_glossary(glossary, store, src.report)
+        add_variants(glossary)
         g, quads = map_glossary(glossary)
         _replace(store, g, quads, result)
         progress(f"glossary {glossary.path}: {len(glossary.terms)} terms")
     from kg.enrich import enrich
 
-    enrich(store, progress)
+    enrich(store, result.graphs_written, progress)
 
 
 def build(

@@ -187,6 +187,7 @@ class GlossaryTerm:
     related: list[str] = field(default_factory=list)
     explained_in: list[ExplainedIn] = field(default_factory=list)
     line: int | None = None
+    variants: list[str] = field(default_factory=list)  # generated inflections (kg.nlp.forms)
 
     @property
     def surface_forms(self) -> list[str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
+from kg.nlp.annotate import AnnotateError, annotate_request
 from kgweb.db import get_store
 from kgweb.errors import api_error
+from kgweb.linking import get_linker
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -47,3 +49,13 @@ def paper(key: str):
 @bp.get("/stats")
 def stats():
     return jsonify(get_store().stats())
+
+
+@bp.post("/annotate")
+def annotate():
+    """Find glossary terms: ``{"text": …}`` or ``{"html": …}`` -> ``{"spans": […]}`` (and ``"html"``)."""
+    payload = request.get_json(silent=True)
+    try:
+        return jsonify(annotate_request(get_linker(), payload))
+    except AnnotateError as exc:
+        return api_error(400, "bad_request", str(exc))

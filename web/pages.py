@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
+from markupsafe import Markup
 
 from kgweb.db import get_store
+from kgweb.linking import first_only_setting, get_linker
 
 bp = Blueprint("pages", __name__)
 
@@ -68,4 +70,6 @@ def review(review_id: str):
     data = get_store().review(review_id)
     if data is None:
         abort(404, f"There is no review {review_id}.")
-    return render_template("review.html", review=data)
+    # The body is rendered (and escaped) first, then its text nodes are linked to the glossary.
+    linked, _spans = get_linker().annotate_html(render_template("_review_body.html", review=data), first_only_setting())
+    return render_template("review.html", review=data, body=Markup(linked))

@@ -280,7 +280,7 @@ def glossary_graph_iri(path: str | None) -> NamedNode:
 def map_glossary(glossary: Glossary) -> tuple[NamedNode, list[Quad]]:
     g = GraphBuilder(glossary_graph_iri(glossary.path))
     payload = "\n".join(
-        f"{t.id}|{t.label}|{t.aliases}|{t.acronyms}|{t.kind}|{t.definition}|{t.broader}|{t.related}|"
+        f"{t.id}|{t.label}|{t.aliases}|{t.acronyms}|{t.variants}|{t.kind}|{t.definition}|{t.broader}|{t.related}|"
         f"{[(x.episode, x.chapter) for x in t.explained_in]}"
         for t in glossary.terms
     )
@@ -297,6 +297,8 @@ def map_glossary(glossary: Glossary) -> tuple[NamedNode, list[Quad]]:
             g.text(node, SKOS.altLabel, a, "en")
         for a in t.acronyms:
             g.text(node, KG.acronym, a)
+        for v in t.variants:
+            g.text(node, SKOS.hiddenLabel, v, "en")
         g.text(node, SKOS.definition, t.definition, "en")
         g.text(node, KG.termKind, t.kind)
         if t.kind in ENTITY_CLASS:

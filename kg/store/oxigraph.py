@@ -70,6 +70,34 @@ def paper_label(key: str | None, title: str | None) -> str:
     return ident.replace("-", " ")
 
 
+def run_select(store: pyoxigraph.Store, name: str, **bindings: Any) -> list[dict[str, Any]]:
+    """Run the named query on a raw pyoxigraph store with bound values; rows as dicts of Python values."""
+    text = queries.load(name)
+    subs = {Variable(k): v for k, v in bindings.items()}
+    started = time.perf_counter()
+    result = store.query(text, substitutions=subs, use_default_graph_as_union=True)
+    names = [v.value for v in result.variables]
+    rows = [{n: py(sol[n]) for n in names} for sol in result]
+    log.debug("query %s %.2f ms", name, (time.perf_counter() - started) * 1000)
+    return rows
+
+
+def glossary_rows(store: pyoxigraph.Store) -> list[dict[str, Any]]:
+    """The glossary index rows (also what the linker is built from, at build and at serve time)."""
+    return [
+        {
+            "slug": local_id(r["t"], "term"),
+            "label": r["label"],
+            "definition": r["definition"],
+            "kind": r["kind"],
+            "aliases": _split(r["aliases"]),
+            "acronyms": _split(r["acronyms"]),
+            "variants": _split(r["variants"]),
+        }
+        for r in run_select(store, "glossary.rq")
+    ]
+
+
 def _split(value: str | None) -> list[str]:
     return sorted(v for v in (value or "").split("\n") if v)
 
@@ -125,14 +153,7 @@ class OxigraphStore(GraphStore):
     # -- querying ------------------------------------------------------------------
     def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
         """Run the named query with bound values; rows as dicts of Python values."""
-        text = queries.load(name)
-        subs = {Variable(k): v for k, v in bindings.items()}
-        started = time.perf_counter()
-        result = self.raw.query(text, substitutions=subs, use_default_graph_as_union=True)
-        names = [v.value for v in result.variables]
-        rows = [{n: py(sol[n]) for n in names} for sol in result]
-        log.debug("query %s %.2f ms", name, (time.perf_counter() - started) * 1000)
-        return rows
+        return run_select(self.raw, name, **bindings)
 
     def __len__(self) -> int:
         return len(self.raw)
@@ -295,9 +316,15 @@ class OxigraphStore(GraphStore):
         explained = self.select("term_explained.rq", t=t)
         where: list[dict[str, Any]] = []
         mentioned: list[dict[str, Any]] = []
+        seen: set[tuple[str, str, str | None]] = set()
         for r in explained:
+            eid = local_id(r["e"], "episode")
+            key = (r["how"], eid, r["timestamp"])
+            if key in seen:
+                continue
+            seen.add(key)
             item = {
-                "episode": local_id(r["e"], "episode"),
+                "episode": eid,
                 "number": r["number"],
                 "title": r["title"],
                 "timestamp": r["timestamp"],
@@ -305,7 +332,11 @@ class OxigraphStore(GraphStore):
                 "chapter": r["chapterTitle"],
                 "anchor": ("t" + str(r["start"])) if r["start"] is not None else None,
             }
-            (where if r["how"] == "explains" else mentioned).append(item)
+            if r["how"] == "explains":
+                where.append(item)
+            else:
+                item["count"] = r["count"] or 1
+                mentioned.append(item)
 
         def rel(kind: str) -> list[dict[str, str]]:
             seen: dict[str, dict[str, str]] = {}
@@ -334,17 +365,7 @@ class OxigraphStore(GraphStore):
         }
 
     def glossary(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "slug": local_id(r["t"], "term"),
-                "label": r["label"],
-                "definition": r["definition"],
-                "kind": r["kind"],
-                "aliases": _split(r["aliases"]),
-                "acronyms": _split(r["acronyms"]),
-            }
-            for r in self.select("glossary.rq")
-        ]
+        return glossary_rows(self.raw)
 
     def reviews(self) -> list[dict[str, Any]]:
         return [

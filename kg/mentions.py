@@ -1,0 +1,120 @@
+"""Mention edges: which chapter, episode summary, takeaway, review paragraph and topic uses which term.
+
+Run after the sources are written. The linker is built from the glossary rows
+*in the store* (:func:`kg.store.oxigraph.glossary_rows`), exactly as the app
+builds it to serve tooltips and ``POST /api/annotate``, so the mention edges and
+the links a reader sees always agree.
+
+For each text node and term it uses::
+
+    <chapter> kg:mentions <term> .
+    <chapter>/mention/<slug> a kg:Mention ; kg:mentionIn <chapter> ;
+        kg:mentionOf <term> ; kg:mentionCount 2 .
+
+The edges of one source graph (``id/graph/episode/E172``) go into a graph of
+their own (``id/graph/mentions/episode/E172``), so re-ingesting one episode
+recomputes only its mentions; a changed glossary recomputes them all.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+import pyoxigraph
+from pyoxigraph import Literal, NamedNode, Quad
+
+from kg.nlp.linker import Linker
+from kg.queries import load
+from kg.rdf.namespaces import DATA_NS, KG, RDF, XSD, graph_iri, term_iri
+from kg.store.oxigraph import glossary_rows
+
+_GRAPH_PREFIX = DATA_NS + "graph/"
+MENTION_GRAPH_PREFIX = _GRAPH_PREFIX + "mentions/"
+
+
+def mention_graph(source: str) -> NamedNode:
+    """``…/graph/episode/E172`` -> ``…/graph/mentions/episode/E172``."""
+    return graph_iri("mentions", source[len(_GRAPH_PREFIX) :])
+
+
+def store_linker(store: pyoxigraph.Store) -> Linker:
+    return Linker.from_rows(glossary_rows(store))
+
+
+def texts(store: pyoxigraph.Store, source: NamedNode | None = None) -> list[tuple[str, str, str]]:
+    """(source graph, node, text) of every text that can mention terms (in one source graph if given)."""
+    subs = {pyoxigraph.Variable("g"): source} if source is not None else {}
+    out = []
+    for sol in store.query(load("mention_texts.rq"), substitutions=subs):
+        out.append((sol["g"].value, sol["node"].value, sol["text"].value))
+    return out
+
+
+def mention_quads(linker: Linker, rows: Iterable[tuple[str, str, str]]) -> dict[str, list[Quad]]:
+    """Mention quads by source graph."""
+    counts: dict[tuple[str, str], Counter[str]] = {}
+    for g, node, text in rows:
+        c = counts.setdefault((g, node), Counter())
+        for span in linker.find(text):
+            c[span.term] += 1
+    out: dict[str, list[Quad]] = {}
+    for (g, node), c in counts.items():
+        mg = mention_graph(g)
+        quads = out.setdefault(g, [])
+        n = NamedNode(node)
+        for slug, count in sorted(c.items()):
+            t = term_iri(slug)
+            m = NamedNode(f"{node}/mention/{slug}")
+            quads += [
+                Quad(n, KG.mentions, t, mg),
+                Quad(m, RDF.type, KG.Mention, mg),
+                Quad(m, KG.mentionIn, n, mg),
+                Quad(m, KG.mentionOf, t, mg),
+                Quad(m, KG.mentionCount, Literal(str(count), datatype=XSD.integer), mg),
+            ]
+    return out
+
+
+def _mention_graphs(store: pyoxigraph.Store) -> list[NamedNode]:
+    return [
+        g
+        for g in store.named_graphs()
+        if isinstance(g, NamedNode) and g.value.startswith(MENTION_GRAPH_PREFIX)
+    ]
+
+
+def refresh_mentions(store: pyoxigraph.Store, sources: Iterable[str] | None = None) -> int:
+    """Recompute mention graphs: of the given source graphs, or of every source when ``None``.
+
+    Returns the number of mention quads written.
+    """
+    linker = store_linker(store)
+    if sources is None:
+        for g in _mention_graphs(store):
+            store.remove_graph(g)
+        rows = texts(store)
+        targets: list[str] = sorted({g for g, _n, _t in rows})
+    else:
+        targets = sorted(set(sources))
+        rows = [r for s in targets for r in texts(store, NamedNode(s))]
+        for s in targets:
+            mg = mention_graph(s)
+            if store.contains_named_graph(mg):
+                store.remove_graph(mg)
+    by_graph = mention_quads(linker, rows)
+    written = 0
+    for quads in by_graph.values():
+        if quads:
+            store.extend(quads)
+            written += len(quads)
+    return written
+
+
+def is_source_with_text(graph: str) -> bool:
+    """Episode and review graphs hold texts that mention terms."""
+    local = graph[len(_GRAPH_PREFIX) :] if graph.startswith(_GRAPH_PREFIX) else ""
+    return local.startswith(("episode/", "review/"))
+
+
+__all__ = ["refresh_mentions", "mention_graph", "store_linker", "is_source_with_text"]
