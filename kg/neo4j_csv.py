@@ -26,9 +26,19 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph
+from pyoxigraph import BlankNode, NamedNode
 
 from kg.errors import KGError, Location
-from kg.propertygraph import BASE_LABEL, SYNC_LABEL, iter_graph
+from kg.propertygraph import (
+    BASE_LABEL,
+    LIST_PROPERTIES,
+    RDF_TYPE,
+    SYNC_LABEL,
+    is_relationship,
+    iter_graph,
+    property_name,
+    value,
+)
 from kg.sync import graph_states
 
 ARRAY_DELIMITER = "\x1f"
@@ -96,20 +106,14 @@ class CsvExport:
 
 
 def _columns(store: pyoxigraph.Store) -> dict[str, str]:
+    """Every property column with its import type, from one scan of the quads (no rows built)."""
     kinds: dict[str, set[str]] = {"hash": {"string"}, "quads": {"long"}}
-    lists: set[str] = set()
-    for node, _rels in iter_graph(store):
-        for name, v in node.properties.items():
-            if isinstance(v, list):
-                lists.add(name)
-                kinds.setdefault(name, set()).update(_kind(x) for x in v)
-            else:
-                kinds.setdefault(name, set()).add(_kind(v))
-    out = {}
-    for name in sorted(kinds):
-        t = _column_type(kinds[name] or {"string"})
-        out[name] = t + ("[]" if name in lists else "")
-    return out
+    for q in store:
+        p = q.predicate.value
+        if p == RDF_TYPE or is_relationship(p, q.object) or not isinstance(q.graph_name, NamedNode | BlankNode):
+            continue
+        kinds.setdefault(property_name(p), set()).add(_kind(value(q.object)))
+    return {name: _column_type(kinds[name]) + ("[]" if name in LIST_PROPERTIES else "") for name in sorted(kinds)}
 
 
 def export_neo4j_csv(store: pyoxigraph.Store, directory: str | Path) -> CsvExport:

@@ -262,7 +262,9 @@ def describe(store: pyoxigraph.Store, subject: str) -> tuple[Node, list[Relation
     graphs: set[str] = set()
     rels: dict[tuple[str, str], set[str]] = {}
     for q in store.quads_for_pattern(term, None, None, None):
-        g = node_key(q.graph_name) if isinstance(q.graph_name, NamedNode | BlankNode) else ""
+        if not isinstance(q.graph_name, NamedNode | BlankNode):
+            continue  # the default graph: not a source (the pipeline writes named graphs only)
+        g = node_key(q.graph_name)
         graphs.add(g)
         p, o = q.predicate.value, q.object
         if p == RDF_TYPE:

@@ -29,6 +29,7 @@ def load(name: str) -> str:
     return PREFIXES + text if name.endswith(".rq") else text
 
 
+@cache
 def names(suffix: str) -> list[str]:
     return sorted(p.name for p in resources.files(__package__).iterdir() if p.name.endswith(suffix))
 

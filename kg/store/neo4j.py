@@ -332,6 +332,12 @@ class Neo4jStore(GraphStore):
     def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
         """Rows of the Cypher twin of a named query (``episode.rq`` -> ``episode.cypher``)."""
         cypher = name[: -len(".rq")] + ".cypher" if name.endswith(".rq") else name
+        if cypher not in queries.names(".cypher"):
+            raise StoreError(
+                "E097",
+                f"{name} has no Cypher twin ({cypher}) yet, so the Neo4j store cannot answer this page",
+                _where(self.target),
+            )
         params = {k: (v.value if isinstance(v, NamedNode) else v) for k, v in bindings.items()}
         return self._conn.read(cypher, **params)
 
