@@ -214,9 +214,13 @@ def sync_neo4j(
     as_json: bool,
 ) -> None:
     """Sync the store into Neo4j: constraints, then batched MERGE per changed source; idempotent."""
-    from kg.store.neo4j import Neo4jTarget
+    from kg.store.neo4j import Neo4jTarget, is_neo4j_uri
     from kg.sync import sync_neo4j as do_sync
 
+    if is_neo4j_uri(store):
+        raise KGError(
+            "E096", "kg sync neo4j copies from the embedded store; pass --store DIR (KG_STORE names a Neo4j URI)"
+        )
     target = Neo4jTarget.from_env(uri=uri, user=user, password=password, database=database, timeout=timeout)
     try:
         result = do_sync(store, target, batch_size=batch_size, progress=_progress())

@@ -9,7 +9,7 @@ The RDF store keeps one named graph per source document, so the sync works per s
 3. the nodes to redo are the subjects of the changed graphs plus every Neo4j node tagged with a
    changed or removed graph; each is rewritten whole from the union of all graphs (properties,
    labels, outgoing relationships: stale ones deleted, current ones merged), in batches of
-   ``UNWIND … MERGE``;
+   ``UNWIND … MERGE``, one transaction per batch (a node is rewritten whole or not at all);
 4. nodes no graph describes any more and nothing points at are deleted;
 5. only then are the new hashes recorded - so a sync interrupted at any point leaves the old hashes,
    and running it again redoes exactly the unfinished graphs.
@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph
-from pyoxigraph import NamedNode
 
 from kg.propertygraph import describe, node_key, subjects
 from kg.store.generations import current_generation
@@ -141,6 +140,43 @@ def _bar(total: int, desc: str):
     return tqdm(total=total, desc=desc, unit="node", disable=not sys.stderr.isatty(), leave=False)
 
 
+Transaction = list[tuple[str, dict[str, Any]]]  # (statement file, parameters), run as one transaction
+
+
+def nodes_to_redo(store: pyoxigraph.Store, p: SyncPlan, tagged: set[str]) -> set[str]:
+    """The subjects of the changed graphs, and the Neo4j nodes tagged with a changed or removed graph."""
+    redo = set(tagged)
+    for g in p.changed:
+        redo |= subjects(store, g)
+    return redo
+
+
+def sync_transactions(
+    store: pyoxigraph.Store,
+    states: dict[str, GraphState],
+    p: SyncPlan,
+    redo: set[str],
+    batch_size: int = DEFAULT_BATCH,
+) -> Iterator[Transaction]:
+    """The write transactions of a sync, in order: node batches, the orphan sweep, then (last) the
+    new hashes. Pure: computed from the RDF store, the plan and the nodes to redo."""
+    for batch in _batches(sorted(redo), batch_size):
+        rows = node_rows(store, batch)
+        # a node is rewritten whole (properties, labels, stale edges dropped, current edges merged) in
+        # one transaction, so an interrupted sync never leaves a half-written node behind
+        yield [
+            ("sync_upsert_nodes.cypher", {"rows": rows.nodes}),
+            ("sync_delete_stale_relationships.cypher", {"rows": rows.keep}),
+            ("sync_merge_relationships.cypher", {"rows": rows.relationships}),
+        ]
+    yield [("sync_delete_orphans.cypher", {})]
+    done = [{"iri": g, "hash": states[g].hash, "quads": states[g].quads} for g in p.changed]
+    for i in range(0, len(done), batch_size):
+        yield [("sync_set_state.cypher", {"rows": done[i : i + batch_size]})]
+    if p.removed:
+        yield [("sync_drop_state.cypher", {"graphs": p.removed})]
+
+
 def sync_neo4j(
     store_path: str | Path,
     target: Neo4jTarget,
@@ -161,31 +197,27 @@ def sync_neo4j(
         if p.in_sync:
             return result
         progress(f"{len(p.changed)} graphs changed, {len(p.removed)} removed, {len(p.unchanged)} unchanged")
-        redo: set[str] = set()
-        for g in p.changed:
-            redo |= subjects(store, g)
-        redo |= {r["iri"] for r in conn.read("sync_nodes_in_graphs.cypher", graphs=p.changed + p.removed)}
-        iris = sorted(redo)
-        with _bar(len(iris), "sync") as bar:
-            for batch in _batches(iris, batch_size):
-                rows = node_rows(store, batch)
-                result.add(conn.write("sync_upsert_nodes.cypher", rows=rows.nodes))
-                result.add(conn.write("sync_delete_stale_relationships.cypher", rows=rows.keep))
-                for i in range(0, len(rows.relationships), batch_size):
-                    chunk = rows.relationships[i : i + batch_size]
-                    result.add(conn.write("sync_merge_relationships.cypher", rows=chunk))
-                result.nodes += len(rows.nodes)
-                result.relationships += len(rows.relationships)
-                bar.update(len(batch))
-        result.add(conn.write("sync_delete_orphans.cypher"))
-        done = [{"iri": g, "hash": states[g].hash, "quads": states[g].quads} for g in p.changed]
-        for i in range(0, len(done), batch_size):
-            result.add(conn.write("sync_set_state.cypher", rows=done[i : i + batch_size]))
-        if p.removed:
-            result.add(conn.write("sync_drop_state.cypher", graphs=p.removed))
+        tagged = {r["iri"] for r in conn.read("sync_nodes_in_graphs.cypher", graphs=p.changed + p.removed)}
+        redo = nodes_to_redo(store, p, tagged)
+        with _bar(len(redo), "sync") as bar:
+            for tx in sync_transactions(store, states, p, redo, batch_size):
+                result.add(conn.write_together(tx))
+                if tx[0][0] == "sync_upsert_nodes.cypher":
+                    result.nodes += len(tx[0][1]["rows"])
+                    result.relationships += len(tx[2][1]["rows"])
+                    bar.update(len(tx[0][1]["rows"]))
         return result
     finally:
         conn.close()
 
 
-__all__ = ["sync_neo4j", "graph_states", "plan", "node_rows", "SyncPlan", "SyncResult", "GraphState", "NamedNode"]
+__all__ = [
+    "sync_neo4j",
+    "sync_transactions",
+    "graph_states",
+    "plan",
+    "node_rows",
+    "SyncPlan",
+    "SyncResult",
+    "GraphState",
+]

@@ -16,7 +16,7 @@ from conftest import ROOT, SAMPLE, kg_cmd
 from kg import propertygraph
 from kg.store.generations import current_generation
 from kg.store.neo4j import UNSUPPORTED, Neo4jStore, safe_uri
-from kg.sync import graph_states, node_rows, plan
+from kg.sync import graph_states, node_rows, nodes_to_redo, plan, sync_transactions
 
 SECRET = "pa55-Sekrit-do-not-print"
 E172 = "https://paperdive.ai/id/episode/E172"
@@ -118,30 +118,6 @@ def test_a_second_sync_has_nothing_to_do(sample_rdf):
     assert second.in_sync and len(second.unchanged) == 12
 
 
-def test_a_changed_source_is_the_only_graph_redone_and_a_dropped_term_is_removed(fresh_store, tmp_path):
-    before = graph_states(rdf(fresh_store))
-    glossary = (SAMPLE / "glossary.yaml").read_text(encoding="utf-8")
-    start = glossary.index("  - id: multi-token-prediction\n")
-    end = glossary.index("  - id: temperature\n")
-    changed = tmp_path / "glossary.yaml"
-    changed.write_text(glossary[:start] + glossary[end:], encoding="utf-8")
-    kg_cmd("ingest", "glossary", str(changed), "--store", str(fresh_store))
-    store = rdf(fresh_store)
-    p = plan(graph_states(store), {g: s.hash for g, s in before.items()})
-    assert set(p.changed) <= {
-        "https://paperdive.ai/id/graph/glossary/glossary",
-        "https://paperdive.ai/id/graph/derived",
-    }
-    assert "https://paperdive.ai/id/graph/glossary/glossary" in p.changed and not p.removed
-    # the dropped term is no longer described by any graph: its row makes it a bare node with no edges
-    (node,) = node_rows(store, ["https://paperdive.ai/id/term/multi-token-prediction"]).nodes
-    assert node == {
-        "iri": "https://paperdive.ai/id/term/multi-token-prediction",
-        "labels": [],
-        "props": {"iri": "https://paperdive.ai/id/term/multi-token-prediction", "graphs": []},
-    }
-
-
 def test_a_graph_the_store_lost_is_planned_for_removal(sample_rdf):
     states = graph_states(sample_rdf)
     synced = {g: s.hash for g, s in states.items()} | {"https://paperdive.ai/id/graph/episode/E100": "x"}
@@ -203,6 +179,11 @@ def test_sync_without_a_uri_says_how_to_give_one(sample_store):
     assert proc.returncode == 1 and "error E095" in proc.stderr and "NEO4J_URI" in proc.stderr
 
 
+def test_sync_copies_from_a_directory_not_from_neo4j():
+    proc = sync("--uri", "bolt://127.0.0.1:1", env={"KG_STORE": "neo4j://127.0.0.1:1"})
+    assert proc.returncode == 1 and "error E096" in proc.stderr and "--store DIR" in proc.stderr
+
+
 def test_sync_from_a_missing_store_fails_before_connecting(tmp_path):
     proc = sync("--store", str(tmp_path / "nothing"), "--uri", "bolt://127.0.0.1:1")
     assert proc.returncode == 1 and "error E050" in proc.stderr
@@ -229,13 +210,71 @@ def test_the_neo4j_store_implements_every_graphstore_method():
     assert UNSUPPORTED == (), f"these GraphStore methods have no Cypher version yet: {UNSUPPORTED}"
 
 
-def test_the_sync_needs_no_server_to_plan_a_copy_of_the_whole_sample(sample_rdf):
-    """All rows of a first sync, built from the RDF store: every relationship ends at a node."""
-    iris = sorted(propertygraph.subjects(sample_rdf))
-    rows = node_rows(sample_rdf, iris)
-    assert len(rows.nodes) == len(iris)
-    assert all(r["graphs"] for r in rows.relationships)
-    assert {r["end"] for r in rows.relationships} <= set(iris)  # the sample has no dangling references
-    assert len(rows.relationships) == sum(len(k["keep"]) for k in rows.keep)
-    labels = {label for n in rows.nodes for label in n["labels"]}
-    assert labels <= set(propertygraph.labels())
+def _statements(transactions):
+    return [name for tx in transactions for name, _params in tx]
+
+
+def test_a_first_sync_writes_every_node_once_then_sweeps_then_records_the_hashes(sample_rdf):
+    states = graph_states(sample_rdf)
+    p = plan(states, {})
+    redo = nodes_to_redo(sample_rdf, p, tagged=set())
+    txs = list(sync_transactions(sample_rdf, states, p, redo, batch_size=100))
+    node_batches = [tx for tx in txs if tx[0][0] == "sync_upsert_nodes.cypher"]
+    assert len(node_batches) == -(-len(redo) // 100) == 8  # 730 nodes in batches of 100
+    written = [row["iri"] for tx in node_batches for row in tx[0][1]["rows"]]
+    assert sorted(written) == sorted(propertygraph.subjects(sample_rdf)) and len(set(written)) == len(written)
+    for tx in node_batches:  # each batch: one transaction of the three per-node statements
+        assert [n for n, _ in tx] == [
+            "sync_upsert_nodes.cypher",
+            "sync_delete_stale_relationships.cypher",
+            "sync_merge_relationships.cypher",
+        ]
+        assert len(tx[0][1]["rows"]) == len(tx[1][1]["rows"])
+    names = _statements(txs)
+    assert names[-2:] == ["sync_delete_orphans.cypher", "sync_set_state.cypher"]  # the hashes come last
+    recorded = {row["iri"]: row["hash"] for row in txs[-1][0][1]["rows"]}
+    assert recorded == {g: st.hash for g, st in states.items()}
+    rels = [r for tx in node_batches for r in tx[2][1]["rows"]]
+    assert {r["end"] for r in rels} <= set(written)  # the sample has no dangling references
+    assert all(r["graphs"] for r in rels)
+
+
+def test_every_transaction_gives_each_statement_its_declared_parameters(sample_rdf):
+    from kg import queries
+
+    states = graph_states(sample_rdf)
+    synced = {g: "old" for g in states} | {"https://paperdive.ai/id/graph/episode/E100": "x"}
+    p = plan(states, synced)
+    txs = list(sync_transactions(sample_rdf, states, p, nodes_to_redo(sample_rdf, p, set()), 500))
+    assert _statements(txs)[-1] == "sync_drop_state.cypher"
+    for tx in txs:
+        for name, params in tx:
+            assert set(params) == queries.cypher_parameters(name), name
+
+
+def test_an_update_rewrites_what_the_changed_source_touched_and_strips_the_dropped_term(fresh_store, tmp_path):
+    old = rdf(fresh_store)
+    before = graph_states(old)
+    glossary_graph = "https://paperdive.ai/id/graph/glossary/glossary"
+    tagged = propertygraph.subjects(old, glossary_graph)  # what Neo4j tags with that graph after a sync
+    glossary = (SAMPLE / "glossary.yaml").read_text(encoding="utf-8")
+    cut = (
+        glossary[: glossary.index("  - id: multi-token-prediction\n")]
+        + glossary[glossary.index("  - id: temperature\n") :]
+    )
+    (tmp_path / "glossary.yaml").write_text(cut, encoding="utf-8")
+    kg_cmd("ingest", "glossary", str(tmp_path / "glossary.yaml"), "--store", str(fresh_store))
+    new = rdf(fresh_store)
+    states = graph_states(new)
+    p = plan(states, {g: st.hash for g, st in before.items()})
+    redo = nodes_to_redo(new, p, tagged)
+    txs = list(sync_transactions(new, states, p, redo))
+    rows = {row["iri"]: row for tx in txs if tx[0][0] == "sync_upsert_nodes.cypher" for row in tx[0][1]["rows"]}
+    keep = {row["iri"]: row["keep"] for tx in txs if tx[0][0] == "sync_upsert_nodes.cypher" for row in tx[1][1]["rows"]}
+    gone = "https://paperdive.ai/id/term/multi-token-prediction"
+    assert rows[gone] == {"iri": gone, "labels": [], "props": {"iri": gone, "graphs": []}}
+    assert keep[gone] == []  # its edges go, and the orphan sweep removes the node
+    assert "https://paperdive.ai/id/episode/E172" not in rows  # an untouched episode is not rewritten
+    assert set(p.changed) <= {glossary_graph, "https://paperdive.ai/id/graph/derived"}
+    state_rows = [row for tx in txs if tx[0][0] == "sync_set_state.cypher" for row in tx[0][1]["rows"]]
+    assert {r["iri"] for r in state_rows} == set(p.changed)

@@ -191,8 +191,16 @@ def _fetch(tx: neo4j.ManagedTransaction, query: str, parameters: dict[str, Any])
 
 
 @neo4j.unit_of_work(timeout=QUERY_TIMEOUT * 10)
-def _apply(tx: neo4j.ManagedTransaction, query: str, parameters: dict[str, Any]) -> dict[str, int]:
-    summary = tx.run(query, parameters).consume()
+def _apply(tx: neo4j.ManagedTransaction, statements: list[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+    """Run statements in one transaction (all or nothing); their summary counters added up."""
+    total: dict[str, int] = {}
+    for query, parameters in statements:
+        for k, v in _counters(tx.run(query, parameters).consume()).items():
+            total[k] = total.get(k, 0) + v
+    return total
+
+
+def _counters(summary: neo4j.ResultSummary) -> dict[str, int]:
     c = summary.counters
     return {
         "nodes_created": c.nodes_created,
@@ -249,23 +257,28 @@ class Connection:
 
     def write(self, name: str, **parameters: Any) -> dict[str, int]:
         """Run the named write statement in one transaction; the summary counters."""
-        _checked(name, parameters)
-        return self._write(name, queries.load(name), parameters)
+        return self.write_together([(name, parameters)])
+
+    def write_together(self, statements: list[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+        """Run several named statements in ONE transaction: all of them happen, or none."""
+        for name, parameters in statements:
+            _checked(name, parameters)
+        return self._write("+".join(n for n, _ in statements), [(queries.load(n), p) for n, p in statements])
 
     def write_each(self, name: str) -> dict[str, int]:
         """Run each statement of a file (schema files) in its own transaction."""
         _checked(name, {})
         total: dict[str, int] = {}
         for statement in queries.cypher_statements(name):
-            for k, v in self._write(name, statement, {}).items():
+            for k, v in self._write(name, [(statement, {})]).items():
                 total[k] = total.get(k, 0) + v
         return total
 
-    def _write(self, name: str, text: str, parameters: dict[str, Any]) -> dict[str, int]:
+    def _write(self, label: str, statements: list[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         started = time.perf_counter()
         with translate_errors(self.target), self.driver.session(database=self.target.database) as session:
-            counters = session.execute_write(_apply, text, parameters)
-        log.debug("write %s %.2f ms", name, (time.perf_counter() - started) * 1000)
+            counters = session.execute_write(_apply, statements)
+        log.debug("write %s %.2f ms", label, (time.perf_counter() - started) * 1000)
         return counters
 
     def close(self) -> None:
