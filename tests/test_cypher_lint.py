@@ -149,3 +149,10 @@ def test_cypher_twin_returns_the_columns_of_the_sparql_query(name):
     rq = name.removesuffix(".cypher") + ".rq"
     variables = [v.value for v in pyoxigraph.Store().query(queries.load(rq)).variables]
     assert _return_columns(queries.load(name)) == variables
+
+
+@pytest.mark.parametrize("name", CYPHER_FILES)
+def test_a_file_is_one_statement_unless_it_is_run_statement_by_statement(name):
+    """Connection.read/write send a whole file as one query; only schema files hold several."""
+    count = len(queries.cypher_statements(name))
+    assert count == 1 or name == "sync_schema.cypher", f"{name} holds {count} statements"
