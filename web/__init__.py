@@ -25,11 +25,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from kgweb import api, db, errors, pages, security
+    from kgweb import api, db, errors, exports, jsonld, openapi, pages, security, sparql
 
     db.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    jsonld.init_app(app)
+    exports.init_app(app)  # before pages: /papers/<key>.bib must win over /papers/<key>
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    sparql.init_app(app)
+    openapi.init_app(app)
     return app
