@@ -177,8 +177,8 @@ def _run_job(store: Any, job: Job, generation: str) -> Answer:
             parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
             body = parsed.serialize(format=_results_format(fmt))
         else:
-            doc["truncated"] = truncated
-            body = json.dumps(doc, ensure_ascii=False).encode()
+            # "truncated" goes first: pyoxigraph's (streaming) reader refuses members after "results"
+            body = json.dumps({"truncated": truncated, **doc}, ensure_ascii=False).encode()
         kind, count = "solutions", len(bindings)
     else:
         fmt = _need(job.graph_format, "a CONSTRUCT or DESCRIBE query's graph")
