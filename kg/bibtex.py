@@ -1,9 +1,11 @@
 """BibTeX for a paper and for an episode's reading list.
 
 Input is the store's page data (``GraphStore.paper`` / ``GraphStore.episode``
-dicts), output is BibTeX text. Every value is escaped for (La)TeX - braces,
-``%``, ``&``, ``$``, ``#``, ``_``, ``~``, ``^`` and backslashes - so a hostile
-title can neither end its field nor inject an entry or a TeX command. Titles
+dicts), output is BibTeX text. Every value is escaped for (La)TeX - ``%``,
+``&``, ``$``, ``#``, ``_``, ``~``, ``^`` and backslashes get their usual
+escapes, and braces become ``\textbraceleft{}``/``\textbraceright{}`` because
+BibTeX counts braces even after a backslash - so a hostile title can neither
+end its field nor inject an entry or a TeX command. Titles
 are wrapped in an extra pair of braces so styles keep their capitalisation.
 arXiv papers are ``@misc`` with ``eprint``/``archiveprefix`` (biblatex and
 natbib styles both read them), DOI papers ``@article`` with ``doi``.
@@ -18,8 +20,9 @@ from typing import Any
 
 _SPECIAL = {
     "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
+    # BibTeX balances braces even after a backslash, so "\{" would still open a group: spell them out
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
     "%": r"\%",
     "&": r"\&",
     "$": r"\$",

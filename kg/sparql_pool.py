@@ -11,7 +11,8 @@ in a worker process that
 * has no network where the kernel allows it (a fresh network namespace) - a
   second wall behind :mod:`kg.sparql_guard`, which refuses ``SERVICE`` and
   ``LOAD`` before any query runs;
-* may be limited in memory (``RLIMIT_AS``) and dies with its parent.
+* runs at a lower CPU priority (``nice`` 10), may be limited in memory
+  (``RLIMIT_AS``), and dies with its parent.
 
 The parent waits at most ``timeout`` seconds for an answer; then it kills the
 worker (SIGKILL) and starts a fresh one. Waiting happens in the calling thread
@@ -97,6 +98,12 @@ def _die_with_parent() -> None:
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def _lower_priority(steps: int = 10) -> None:
+    """Yield the CPU to the app: a query that burns a core for its whole time limit must not slow page loads."""
+    with contextlib.suppress(OSError):
+        os.nice(steps)
 
 
 def _limit_memory(max_mb: int) -> None:
@@ -231,6 +238,7 @@ def worker_main(conn: Connection, root: str, isolate: bool, max_memory_mb: int) 
     _die_with_parent()
     network = _isolate_network() if isolate else "not isolated"
     _limit_memory(max_memory_mb)
+    _lower_priority()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the app; it stops us
     import pyoxigraph as ox
 

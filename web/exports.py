@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, Response, current_app, request, stream_with_context
 
 from kg.bibtex import paper_bibtex, reading_list_bibtex
 from kg.export import FORMATS, iter_export
@@ -21,8 +21,12 @@ BIBTEX_TYPE = "application/x-bibtex; charset=utf-8"
 
 
 def _oxigraph_store():
+    """The store if it is the embedded Oxigraph one (checked on the configured location first, so a
+    Neo4j backend is never contacted for an export it cannot give)."""
     from kg.store.oxigraph import OxigraphStore
 
+    if "://" in str(current_app.config.get("STORE") or ""):
+        return None
     store = get_store()
     return store if isinstance(store, OxigraphStore) else None
 
