@@ -63,11 +63,12 @@ class Token:
 class QueryRefused(Exception):
     """A request the endpoint will not run; ``status`` and ``code`` are for the HTTP answer."""
 
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.retry_after = retry_after  # seconds, for 429 and 503 answers
 
 
 @dataclass

@@ -250,6 +250,7 @@ def worker_main(conn: Connection, root: str, isolate: bool, max_memory_mb: int) 
     while True:
         try:
             job = conn.recv()
+            conn.send(("started", None))  # the parent now knows a failure from here on is this job's
         except (EOFError, OSError):
             return
         try:
@@ -291,6 +292,18 @@ class _Worker:
             self.conn.close()
         with contextlib.suppress(Exception):
             self.proc.close()
+
+
+def _why(exitcode: int | None) -> str:
+    if exitcode == -signal.SIGSEGV:
+        return "signal 11, a crash: very deep nesting does this"
+    if exitcode == -signal.SIGABRT:
+        return "signal 6, an abort: usually out of memory (KG_SPARQL_MAX_MEMORY)"
+    if exitcode == -signal.SIGKILL:
+        return "signal 9: killed, e.g. by the kernel for using too much memory"
+    if exitcode is not None and exitcode < 0:
+        return f"signal {-exitcode}"
+    return f"exit code {exitcode}"
 
 
 class WorkerPool:
@@ -349,51 +362,60 @@ class WorkerPool:
             log.warning("SPARQL worker %s runs without network isolation (%s)", info["pid"], info["network"])
 
     def run(self, job: Job, timeout: float, wait: float | None = None) -> Answer:
-        """Run one job; raise :class:`QueryRefused` for every failure (busy, timeout, crash, bad query)."""
+        """Run one job; raise :class:`QueryRefused` for every failure (busy, timeout, crash, bad query).
+
+        ``wait``: how long to wait for a free worker (default: ``timeout``). A worker found dead
+        before it took the job (killed from outside while idle) is replaced and the job tried once more.
+        """
         if self._closed:
             raise QueryRefused(503, "sparql_unavailable", "the SPARQL worker pool is shut down")
-        try:
-            worker = self._idle.get(timeout=timeout if wait is None else wait)
-        except queue.Empty:
-            raise QueryRefused(
-                503, "sparql_busy", f"all {self.size} SPARQL workers are busy; try again shortly"
-            ) from None
-        try:
-            self._ready(worker, time.monotonic() + self.start_timeout)
-            worker.conn.send(job)
-            if not worker.conn.poll(timeout):
-                log.warning("SPARQL query killed after %.1f s: %.200r", timeout, job.query)
-                self._replace(worker)
-                worker = None
+        for attempt in (1, 2):
+            try:
+                worker = self._idle.get(timeout=timeout if wait is None else wait)
+            except queue.Empty:
                 raise QueryRefused(
-                    504,
-                    "query_timeout",
-                    f"the query ran longer than {timeout:g} s and was stopped (KG_SPARQL_TIMEOUT); "
-                    "narrow it down or add a LIMIT",
-                )
-            tag, payload = worker.conn.recv()
-        except (EOFError, OSError, TimeoutError, BrokenPipeError):
-            code = None
-            if worker is not None:
+                    503, "sparql_busy", f"all {self.size} SPARQL workers are busy; try again shortly"
+                ) from None
+            sent = False
+            try:
+                self._ready(worker, time.monotonic() + self.start_timeout)
+                started = time.monotonic()
+                worker.conn.send(job)
+                if not worker.conn.poll(timeout):
+                    raise TimeoutError("the worker did not take the job")
+                tag, _ = worker.conn.recv()  # ("started", None): EOF before it means it was dead already
+                assert tag == "started", tag
+                sent = True
+                if not worker.conn.poll(max(0.0, timeout - (time.monotonic() - started))):
+                    log.warning("SPARQL query killed after %.1f s: %.200r", timeout, job.query)
+                    self._replace(worker)
+                    worker = None
+                    raise QueryRefused(
+                        504,
+                        "query_timeout",
+                        f"the query ran longer than {timeout:g} s and was stopped (KG_SPARQL_TIMEOUT); "
+                        "narrow it down or add a LIMIT",
+                    )
+                tag, payload = worker.conn.recv()
+            except (EOFError, OSError, TimeoutError):
+                assert worker is not None
                 worker.proc.join(2)
                 code = worker.proc.exitcode
-            if worker is not None:
                 self._replace(worker)
                 worker = None
-            why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-            raise QueryRefused(
-                503,
-                "worker_crashed",
-                f"the query crashed the worker running it ({why}); it was replaced. "
-                "Very deep nesting or huge intermediate results can do this",
-            ) from None
-        finally:
-            if worker is not None:
-                self._idle.put(worker)
-        if tag == "ok":
-            return payload
-        status, code, message = payload
-        raise QueryRefused(status, code, message)
+                if not sent and attempt == 1:
+                    continue  # it died idle, not of this query: try a fresh one
+                raise QueryRefused(
+                    503, "worker_crashed", f"the query crashed the worker running it ({_why(code)}); it was replaced"
+                ) from None
+            finally:
+                if worker is not None:
+                    self._idle.put(worker)
+            if tag == "ok":
+                return payload
+            status, code, message = payload
+            raise QueryRefused(status, code, message)
+        raise AssertionError("unreachable")
 
     def warm(self, timeout: float | None = None) -> list[dict[str, Any]]:
         """Wait until every idle worker has started; return their hello info (pid, network)."""

@@ -310,6 +310,23 @@ def test_the_worker_has_no_network_even_if_the_guard_were_bypassed(sample_store,
     assert listener.count == 0
 
 
+def test_a_worker_killed_from_outside_is_replaced_without_failing_a_query(sample_store):
+    import os
+    import signal
+
+    from kg.sparql_pool import Job, WorkerPool
+
+    pool = WorkerPool(sample_store, 1)
+    try:
+        victim = pool.warm()[0]["pid"]
+        os.kill(victim, signal.SIGKILL)  # e.g. the kernel's out-of-memory killer, while the worker is idle
+        answer = pool.run(Job("ASK { ?s a skos:Concept }"), timeout=20)
+        assert json.loads(answer.body)["boolean"] is True
+        assert pool.warm()[0]["pid"] != victim
+    finally:
+        pool.close()
+
+
 # -- hostile shapes and limits ---------------------------------------------------------------------
 
 
@@ -335,6 +352,20 @@ def test_a_query_that_crashes_its_worker_takes_nothing_else_down(tight_server):
     assert fetch(tight_server.url + "/api/terms/speculative-decoding")[0] == 200
     status, body, _ = sparql_get(tight_server, LABEL_QUERY)
     assert status == 200 and b"speculative decoding" in body
+
+
+def test_a_query_that_eats_memory_is_stopped_at_the_memory_limit(sample_store, tmp_path):
+    env = {"KG_SPARQL_MAX_MEMORY": "1024", "KG_SPARQL_TIMEOUT": "60", "KG_SPARQL_QUOTA": "0"}
+    srv = Server(sample_store, env, log_dir=tmp_path)
+    try:
+        # sorting a cross product materialises it: memory grows by hundreds of MB a second
+        hungry = "SELECT ?a WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
+        status, body, headers = sparql_get(srv, hungry)
+        err = error_of(status, body, headers)
+        assert status == 503 and err["code"] == "worker_crashed" and "memory" in err["message"], err
+        assert sparql_get(srv, LABEL_QUERY)[0] == 200
+    finally:
+        srv.stop()
 
 
 def test_an_expensive_query_is_stopped_while_the_app_keeps_serving(tight_server):

@@ -181,11 +181,15 @@ def init_app(app: Flask) -> None:
 
 def _refused(exc: QueryRefused):
     resp = api_error(exc.status, exc.code, exc.message)
-    if exc.status in (429, 503) and getattr(exc, "retry_after", None):
-        resp.headers["Retry-After"] = str(exc.retry_after)  # type: ignore[attr-defined]
-    elif exc.status == 503:
-        resp.headers["Retry-After"] = "5"
+    _retry_header(resp, exc)
     return resp
+
+
+def _retry_header(resp: Response, exc: QueryRefused) -> None:
+    if exc.retry_after:
+        resp.headers["Retry-After"] = str(exc.retry_after)
+    elif exc.status == 503:  # busy, or a worker is being replaced: worth trying again soon
+        resp.headers["Retry-After"] = "5"
 
 
 def _read_request() -> tuple[str | None, list[str], list[str]]:
@@ -243,6 +247,15 @@ def _formats() -> tuple[str | None, str | None, bool]:
 def run_query(text: str, default_graphs: list[str], named_graphs: list[str], results: str | None, graph: str | None):
     """Check and run one query in the pool; raises QueryRefused for every failure."""
     app = current_app
+    # the quota first: every query counts, refused or not, so a flood is cut before any work is done
+    retry = get_quota().retry_after(request.remote_addr or "-")
+    if retry is not None:
+        raise QueryRefused(
+            429,
+            "quota_exceeded",
+            f"this client has used its SPARQL quota ({app.config['SPARQL_QUOTA']}); try again in {retry} s",
+            retry_after=retry,
+        )
     if len(text) > int(app.config["MAX_CONTENT_LENGTH"]):
         raise QueryRefused(413, "request_entity_too_large", "the query is longer than KG_MAX_CONTENT_LENGTH")
     for g in default_graphs:
@@ -250,15 +263,6 @@ def run_query(text: str, default_graphs: list[str], named_graphs: list[str], res
     for g in named_graphs:
         check_dataset_iri(g, "named-graph-uri")
     checked = check_query(text, max_depth=int(app.config["SPARQL_MAX_DEPTH"]))
-    retry = get_quota().retry_after(request.remote_addr or "-")
-    if retry is not None:
-        exc = QueryRefused(
-            429,
-            "quota_exceeded",
-            f"this client has used its SPARQL quota ({app.config['SPARQL_QUOTA']}); try again in {retry} s",
-        )
-        exc.retry_after = retry  # type: ignore[attr-defined]
-        raise exc
     job = Job(
         query=checked.text,
         results_format=results,
@@ -315,8 +319,8 @@ def _page(query: str, status: int = 200, answer: Answer | None = None, error: Qu
     resp.headers["Vary"] = "Accept"
     if answer is not None:
         resp.headers["X-KG-Truncated"] = "true" if answer.truncated else "false"
-    if error is not None and getattr(error, "retry_after", None):
-        resp.headers["Retry-After"] = str(error.retry_after)  # type: ignore[attr-defined]
+    if error is not None:
+        _retry_header(resp, error)
     return resp
 
 
