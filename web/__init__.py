@@ -2,7 +2,8 @@
 
 ``create_app`` layers configuration: the settings registry's defaults, then the
 environment (``KG_*`` through ``from_prefixed_env``), then the mapping passed in
-(tests). Blueprints are registered by audience: pages, API.
+(tests). Blueprints are registered by audience: pages, API, SPARQL, exports
+(and ``/openapi.json``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     jsonld.init_app(app)
-    exports.init_app(app)  # before pages: /papers/<key>.bib must win over /papers/<key>
+    exports.init_app(app)  # /papers/<key>.bib wins over /papers/<key> by Werkzeug's rule weights
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     sparql.init_app(app)
