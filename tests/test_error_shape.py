@@ -151,7 +151,7 @@ def test_503_when_every_worker_is_busy(sample_store, tmp_path):
         holders = [threading.Thread(target=request, args=(srv.url + q(EXPENSIVE),)) for _ in range(2)]
         for t in holders:
             t.start()
-            time.sleep(0.3)  # A, then B, in this order
+            time.sleep(0.5)  # A, then B, in this order
         got = request(srv.url + q("ASK {}"))
         for t in holders:
             t.join(30)

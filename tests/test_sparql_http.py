@@ -376,14 +376,16 @@ def test_an_expensive_query_is_stopped_while_the_app_keeps_serving(tight_server)
 
     runner = threading.Thread(target=expensive)
     runner.start()
-    time.sleep(0.3)  # let it reach its worker
-    answered = []
-    for _ in range(10):
+    time.sleep(0.5)  # let it reach its worker
+    answered_meanwhile = 0
+    for _ in range(200):  # bounded: the query is stopped after 2 s
+        if not runner.is_alive():
+            break
         status, body, _ = fetch(tight_server.url + "/api/terms/speculative-decoding")
-        answered.append(status == 200 and json.loads(body)["label"] == "speculative decoding")
-    still_running = runner.is_alive()
+        assert status == 200 and json.loads(body)["label"] == "speculative decoding"
+        answered_meanwhile += runner.is_alive()
     runner.join(60)
-    assert all(answered) and still_running  # the term API answered while the query was still running
+    assert answered_meanwhile >= 3  # the term API kept answering while the query ran
     status, body, headers = outcome["answer"]
     err = error_of(status, body, headers)
     assert status == 504 and err["code"] == "query_timeout" and "KG_SPARQL_TIMEOUT" in err["message"]
