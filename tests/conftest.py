@@ -69,10 +69,16 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, store: Path, extra_env: dict | None = None):
+    def __init__(
+        self,
+        store: Path | str,
+        extra_env: dict | None = None,
+        ready_path: str = "/api/stats",
+        log_dir: Path | None = None,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = store.parent / f"server-{self.port}.log"
+        self.log = (log_dir or Path(store).parent) / f"server-{self.port}.log"
         self._fh = open(self.log, "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kg", "serve", "--store", str(store), "--port", str(self.port)],
@@ -86,7 +92,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.output()}")
             try:
-                urllib.request.urlopen(self.url + "/api/stats", timeout=2)
+                urllib.request.urlopen(self.url + ready_path, timeout=2)
                 return
             except Exception:
                 time.sleep(0.1)

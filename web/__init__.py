@@ -2,7 +2,8 @@
 
 ``create_app`` layers configuration: the settings registry's defaults, then the
 environment (``KG_*`` through ``from_prefixed_env``), then the mapping passed in
-(tests). Blueprints are registered by audience: pages, API.
+(tests). Blueprints are registered by audience: pages, API, SPARQL, exports
+(and ``/openapi.json``).
 """
 
 from __future__ import annotations
@@ -25,11 +26,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from kgweb import api, db, errors, pages, security
+    from kgweb import api, db, errors, exports, jsonld, openapi, pages, security, sparql
 
     db.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    jsonld.init_app(app)
+    exports.init_app(app)  # /papers/<key>.bib wins over /papers/<key> by Werkzeug's rule weights
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    sparql.init_app(app)
+    openapi.init_app(app)
     return app

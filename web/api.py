@@ -1,4 +1,8 @@
-"""The JSON API (read-only)."""
+"""The JSON API (read-only).
+
+Each view documents itself for ``/openapi.json`` in YAML after ``---`` in its
+docstring (see ``kgweb.openapi``).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,17 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 @bp.get("/terms/<slug>")
 def term(slug: str):
+    """One glossary term.
+    ---
+    get:
+      summary: A glossary term with its definition, forms, neighbours and where the podcast explains it
+      tags: [glossary]
+      parameters:
+        - {name: slug, in: path, required: true, schema: {type: string}, example: speculative-decoding}
+      responses:
+        "200": {description: The term., content: {application/json: {schema: {$ref: "#/components/schemas/Term"}}}}
+        "404": {$ref: "#/components/responses/Error"}
+    """
     data = get_store().term(slug)
     if data is None:
         return api_error(404, "not_found", f"no glossary term {slug!r}")
@@ -22,11 +37,39 @@ def term(slug: str):
 
 @bp.get("/terms")
 def terms():
+    """The glossary.
+    ---
+    get:
+      summary: Every glossary term (label, definition, aliases, acronyms)
+      tags: [glossary]
+      responses:
+        "200":
+          description: The glossary, by label.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [terms]
+                properties: {terms: {type: array, items: {$ref: "#/components/schemas/TermSummary"}}}
+    """
     return jsonify({"terms": get_store().glossary()})
 
 
 @bp.get("/episodes/<episode_id>")
 def episode(episode_id: str):
+    """One episode.
+    ---
+    get:
+      summary: An episode with its chapters, source paper, reading list, topics, terms and related episodes
+      tags: [episodes]
+      parameters:
+        - {name: episode_id, in: path, required: true, schema: {type: string}, example: E172}
+      responses:
+        "200":
+          description: The episode.
+          content: {application/json: {schema: {$ref: "#/components/schemas/Episode"}}}
+        "404": {$ref: "#/components/responses/Error"}
+    """
     data = get_store().episode(episode_id)
     if data is None:
         return api_error(404, "not_found", f"no episode {episode_id!r}")
@@ -35,11 +78,38 @@ def episode(episode_id: str):
 
 @bp.get("/episodes")
 def episodes():
+    """All episodes.
+    ---
+    get:
+      summary: Every episode, newest first
+      tags: [episodes]
+      responses:
+        "200":
+          description: The episodes.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [episodes]
+                properties: {episodes: {type: array, items: {$ref: "#/components/schemas/EpisodeSummary"}}}
+    """
     return jsonify({"episodes": get_store().episodes()})
 
 
 @bp.get("/papers/<path:key>")
 def paper(key: str):
+    """One paper.
+    ---
+    get:
+      summary: A paper with the episodes that cover or recommend it and the papers recommended alongside it
+      tags: [papers]
+      parameters:
+        - {name: key, in: path, required: true, schema: {type: string}, example: arxiv/2305.18290,
+           description: "arxiv/<id>, doi/<doi> or url/<slug>; may contain /."}
+      responses:
+        "200": {description: The paper., content: {application/json: {schema: {$ref: "#/components/schemas/Paper"}}}}
+        "404": {$ref: "#/components/responses/Error"}
+    """
     data = get_store().paper(key)
     if data is None:
         return api_error(404, "not_found", f"no paper {key!r}")
@@ -48,6 +118,14 @@ def paper(key: str):
 
 @bp.get("/stats")
 def stats():
+    """Counts.
+    ---
+    get:
+      summary: Quads, nodes by kind and edges by kind
+      tags: [meta]
+      responses:
+        "200": {description: The counts., content: {application/json: {schema: {$ref: "#/components/schemas/Stats"}}}}
+    """
     return jsonify(get_store().stats())
 
 

@@ -17,8 +17,12 @@ def api_error(status: int, code: str, message: str):
     return resp
 
 
+# Paths whose errors are JSON (the API, the SPARQL endpoint, exports, the OpenAPI document).
+JSON_PATH_PREFIXES = ("/api/", "/sparql", "/export/", "/openapi.json")
+
+
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/sparql" and request.method == "POST"
+    return request.path.startswith(JSON_PATH_PREFIXES)
 
 
 def init_app(app: Flask) -> None:
@@ -29,9 +33,17 @@ def init_app(app: Flask) -> None:
             message = f"the request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes"
         else:
             message = exc.description or exc.name
+        # keep the headers the error carries (Allow on 405, Retry-After on 429/503, ...)
+        extra = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            return api_error(exc.code or 500, code, message)
-        return render_template("error.html", status=exc.code, title=exc.name, message=message), exc.code
+            resp = api_error(exc.code or 500, code, message)
+        else:
+            resp = app.make_response(
+                (render_template("error.html", status=exc.code, title=exc.name, message=message), exc.code)
+            )
+        for k, v in extra:
+            resp.headers[k] = v
+        return resp
 
     @app.errorhandler(KGError)
     def kg_error(exc: KGError):
