@@ -3,6 +3,9 @@
 * :class:`SilentPeer` accepts connections and never answers: a server that hangs (timeout).
 * :class:`RejectingPeer` speaks just enough Bolt 4.4 to refuse the login the way Neo4j does, with a
   ``FAILURE {code: "Neo.ClientError.Security.Unauthorized"}`` answer to HELLO (bad credentials).
+* :class:`AcceptingPeer` accepts the login and answers every query with one row, a synced graph
+  (``graph``, ``hash``): enough for the app to start on a "Neo4j" backend and show what it does
+  without the embedded store (it holds no data: page queries fail).
 """
 
 from __future__ import annotations
@@ -21,6 +24,14 @@ def _string(value: str) -> bytes:
     if len(data) < 256:
         return b"\xd0" + bytes([len(data)]) + data
     return b"\xd1" + struct.pack(">H", len(data)) + data
+
+
+def success_message(fields: dict[str, str]) -> bytes:
+    """A chunked Bolt SUCCESS message (struct 0x70 with a map of string fields)."""
+    body = b"\xb1\x70" + bytes([0xA0 + len(fields)])
+    for k, v in fields.items():
+        body += _string(k) + _string(v)
+    return struct.pack(">H", len(body)) + body + b"\x00\x00"
 
 
 def failure_message(code: str, message: str) -> bytes:
@@ -109,3 +120,33 @@ class RejectingPeer(_Peer):
             pass
         finally:
             conn.close()
+
+
+class AcceptingPeer(_Peer):
+    def handle(self, conn: socket.socket) -> None:
+        fields = b"\xb1\x70\xa1" + _string("fields") + b"\x92" + _string("graph") + _string("hash")
+        record = b"\xb1\x71\x92" + _string("https://paperdive.ai/id/graph/test") + _string("0")
+        try:
+            conn.settimeout(30)
+            _read_exact(conn, 20)
+            conn.sendall(b"\x00\x00\x04\x04")
+            _read_message(conn)  # HELLO
+            conn.sendall(success_message({"server": "Neo4j/5.26.0", "connection_id": "bolt-1"}))
+            while not self._stop.is_set():
+                tag = _read_message(conn)[1:2]
+                if tag == b"\x02":  # GOODBYE
+                    return
+                if tag == b"\x10":  # RUN: the columns
+                    conn.sendall(_chunk(fields))
+                elif tag == b"\x3f":  # PULL: one row, then done
+                    conn.sendall(_chunk(record) + success_message({}))
+                else:  # BEGIN, COMMIT, ROLLBACK, RESET
+                    conn.sendall(success_message({}))
+        except (ConnectionError, OSError, struct.error):
+            pass
+        finally:
+            conn.close()
+
+
+def _chunk(body: bytes) -> bytes:
+    return struct.pack(">H", len(body)) + body + b"\x00\x00"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
+from boltpeers import AcceptingPeer
 
 from conftest import SAMPLE, Server, kg_cmd
 
@@ -451,13 +452,14 @@ def test_a_new_build_is_picked_up_without_a_restart(fresh_store, tmp_path):
 
 
 def test_without_oxigraph_the_endpoint_says_it_is_unavailable(tmp_path):
-    srv = Server("neo4j://127.0.0.1:9", ready_path="/openapi.json", log_dir=tmp_path)
-    try:
-        status, body, headers = sparql_get(srv, LABEL_QUERY)
-        err = error_of(status, body, headers)
-        assert status == 501 and err["code"] == "sparql_unavailable" and "Oxigraph" in err["message"]
-    finally:
-        srv.stop()
+    with AcceptingPeer() as peer:  # a "Neo4j" that lets the app start (kg serve checks the connection)
+        srv = Server(peer.uri, ready_path="/openapi.json", log_dir=tmp_path)
+        try:
+            status, body, headers = sparql_get(srv, LABEL_QUERY)
+            err = error_of(status, body, headers)
+            assert status == 501 and err["code"] == "sparql_unavailable" and "Oxigraph" in err["message"]
+        finally:
+            srv.stop()
 
 
 # -- the query page ------------------------------------------------------------------------------

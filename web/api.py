@@ -131,7 +131,26 @@ def stats():
 
 @bp.post("/annotate")
 def annotate():
-    """Find glossary terms: ``{"text": …}`` or ``{"html": …}`` -> ``{"spans": […]}`` (and ``"html"``)."""
+    """Find glossary terms: ``{"text": …}`` or ``{"html": …}`` -> ``{"spans": […]}`` (and ``"html"``).
+    ---
+    post:
+      summary: The glossary terms in a text or an HTML fragment (offsets in characters of the input as given)
+      tags: [glossary]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/AnnotateRequest"}
+            examples:
+              text: {value: {text: "Reward models and RL."}}
+              html: {value: {html: "<p>A <b>token</b></p>", first_only: section}}
+      responses:
+        "200":
+          description: The spans, and for HTML input the HTML with each match wrapped in a.kg-term.
+          content: {application/json: {schema: {$ref: "#/components/schemas/Annotation"}}}
+        "400": {$ref: "#/components/responses/Error"}
+        "413": {$ref: "#/components/responses/Error"}
+    """
     payload = request.get_json(silent=True)
     try:
         return jsonify(annotate_request(get_linker(), payload))

@@ -72,6 +72,27 @@ schemas:
       start: {type: [integer, "null"], description: "Seconds from the start of the episode."}
       chapter: {type: [string, "null"]}
       anchor: {type: [string, "null"], description: "Fragment of the chapter on the episode page, e.g. t127."}
+  AnnotateRequest:
+    type: object
+    description: Exactly one of text or html.
+    properties:
+      text: {type: string}
+      html: {type: string}
+      first_only: {type: [string, "null"], enum: [section, page, null]}
+  Span:
+    type: object
+    required: [start, end, term, text]
+    properties:
+      start: {type: integer, minimum: 0}
+      end: {type: integer, minimum: 0}
+      term: {type: string, description: the glossary term's slug}
+      text: {type: string, description: the matched text as it is in the input}
+  Annotation:
+    type: object
+    required: [spans]
+    properties:
+      spans: {type: array, items: {$ref: "#/components/schemas/Span"}}
+      html: {type: string}
   TermSummary:
     type: object
     required: [slug, label, definition]
@@ -82,6 +103,7 @@ schemas:
       kind: {type: [string, "null"]}
       aliases: {type: array, items: {type: string}}
       acronyms: {type: array, items: {type: string}}
+      variants: {type: array, items: {type: string}, description: generated inflections (skos:hiddenLabel)}
   Term:
     allOf:
       - $ref: "#/components/schemas/TermSummary"
