@@ -25,11 +25,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from kgweb import api, db, errors, pages, security
+    from kgweb import api, assets, cors, db, errors, pages, security
 
     db.init_app(app)
     security.init_app(app)
+    cors.init_app(app)
     errors.init_app(app)
+    assets.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     return app

@@ -5,11 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from kg.nlp.annotate import AnnotateError, annotate_request
+from kgweb.caching import cached_json
+from kgweb.cards import term_card
 from kgweb.db import get_store
 from kgweb.errors import api_error
 from kgweb.linking import get_linker
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+TERM_MAX_AGE = 300  # seconds a browser may reuse a term (card) before revalidating with its ETag
 
 
 @bp.get("/terms/<slug>")
@@ -17,7 +21,16 @@ def term(slug: str):
     data = get_store().term(slug)
     if data is None:
         return api_error(404, "not_found", f"no glossary term {slug!r}")
-    return jsonify(data)
+    return cached_json(data, TERM_MAX_AGE)
+
+
+@bp.get("/terms/<slug>/card")
+def term_card_view(slug: str):
+    """What a tooltip shows: ``{slug, label, definition, url, explained, episode_count, related}``."""
+    data = get_store().term(slug)
+    if data is None:
+        return api_error(404, "not_found", f"no glossary term {slug!r}")
+    return cached_json(term_card(data), TERM_MAX_AGE)
 
 
 @bp.get("/terms")
