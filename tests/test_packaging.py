@@ -36,6 +36,8 @@ def test_wheel_contains_package_data(tmp_path):
         "kg/queries/episode.rq",
         "kgweb/templates/base.html",
         "kgweb/static/style.css",
+        "kgweb/static/kg-tooltips.js",
+        "kgweb/static/vendor/manifest.json",
         "kg/cli.py",
         "kg/sample/feed.xml",
         "kg/sample/reviews/2026-06-28.html",

@@ -6,7 +6,7 @@
   function start() {
     var base = (script && script.getAttribute("data-kg-base")) || "/";
     var main = document.getElementById("main") || document.body;
-    var tips = globalThis.KGTooltips.create({ base: new URL(base, document.baseURI).href, scope: [main] });
+    var tips = globalThis.KGTooltips.create({ base: new URL(base, document.baseURI).href, scope: [main], container: main });
     document.querySelectorAll("[data-kg-switch]").forEach(function (bar) {
       var button = bar.querySelector("button[role=switch]");
       if (!button) return;

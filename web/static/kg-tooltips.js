@@ -64,6 +64,7 @@
   /* Options:
    *   base:      URL the API and links are relative to (default: the page's origin + "/")
    *   scope:     elements whose terms get tooltips (default: [document.body])
+   *   container: where the tooltip element goes (default: document.body)
    *   classPrefix/id: override the tooltip's id (default "kg-tooltip", made unique)
    */
   function create(options) {
@@ -144,7 +145,7 @@
         if (current && current.contains(e.relatedTarget)) return;
         leaveLater();
       });
-      document.body.appendChild(tip);
+      (options.container || document.body).appendChild(tip);
       return tip;
     }
 
