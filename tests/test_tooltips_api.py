@@ -242,3 +242,22 @@ def test_vendored_floating_ui_is_the_pinned_npm_version():
     lock = json.loads((ROOT / "package-lock.json").read_text())
     for package in manifest:
         assert lock["packages"][f"node_modules/{package}"]["version"] == pins[package]
+
+
+def test_card_follows_a_new_glossary_without_a_restart(fresh_store, tmp_path):
+    from conftest import SAMPLE, Server, kg_cmd
+
+    srv = Server(fresh_store)
+    try:
+        path = "/api/terms/speculative-decoding/card"
+        status, body, headers = request(srv, path)
+        assert status == 200 and json.loads(body)["definition"].startswith("Speeding up text generation")
+        glossary = tmp_path / "glossary.yaml"
+        text = (SAMPLE / "glossary.yaml").read_text(encoding="utf-8")
+        glossary.write_text(text.replace("Speeding up text generation:", "Faster text generation:"), encoding="utf-8")
+        kg_cmd("ingest", "glossary", str(glossary), "--store", str(fresh_store))
+        status, body, again = request(srv, path, headers={"If-None-Match": headers["ETag"]})
+        assert status == 200 and json.loads(body)["definition"].startswith("Faster text generation:")
+        assert again["ETag"] != headers["ETag"]
+    finally:
+        srv.stop()

@@ -21,8 +21,9 @@ def cached_response(body: bytes, mimetype: str, max_age: int, etag: str | None =
     return resp.make_conditional(request)
 
 
+def json_body(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def cached_json(data: Any, max_age: int) -> Response:
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if current_app.debug:
-        max_age = 0
-    return cached_response(body, "application/json", max_age)
+    return cached_response(json_body(data), "application/json", 0 if current_app.debug else max_age)
