@@ -145,8 +145,9 @@ def node_tool(relpath: str) -> Path:
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=20_000)  # generous: the machine's 2 cores are shared; not a speed check
     exe = shutil.which("chromium")
     if not exe:
         pytest.fail("Debian's chromium is missing: run scripts/setup_test_deps.sh (make test does)")

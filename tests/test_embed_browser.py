@@ -70,7 +70,7 @@ class HostHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         super().end_headers()
 
-    def log_message(self, format, *args) -> None:  # noqa: A002 - quiet
+    def log_message(self, *args) -> None:  # quiet
         pass
 
 

@@ -86,6 +86,8 @@
     var pointerOn = null; // the term under the mouse pointer, if any
     var stopAutoUpdate = null;
     var lastPointer = { type: "", time: 0 };
+    var gesture = 0; // counts pointerdowns: a tap's click belongs to the latest one
+    var openedIn = -1; // the gesture during which the open tooltip opened
 
     function abs(path) {
       return new URL(path, base).href;
@@ -229,6 +231,7 @@
         close();
         ensureTip();
         current = trigger;
+        openedIn = gesture;
         reasons = { hover: false, focus: false, touch: false };
         addToken(trigger, "aria-describedby", tip.id);
         render(null, trigger); // "Loading…" until the card arrives (a microtask when cached)
@@ -315,15 +318,15 @@
     document.addEventListener("focusin", function (e) {
       var trigger = triggerOf(e.target);
       if (!trigger || !enabled) return;
-      // Focus that comes with a click or tap is not keyboard focus: the tap logic handles it.
-      var fromPointer = Date.now() - lastPointer.time < 800;
-      var visible = true;
+      // Focus that comes with a click or tap is not keyboard focus (:focus-visible tells them apart);
+      // the tap logic handles taps.
+      var visible;
       try {
         visible = trigger.matches(":focus-visible");
       } catch (err) {
-        visible = !fromPointer;
+        visible = Date.now() - lastPointer.time > 800;
       }
-      if (!visible || fromPointer) return;
+      if (!visible) return;
       dismissed = null;
       open(trigger, "focus");
     });
@@ -347,6 +350,7 @@
       "pointerdown",
       function (e) {
         lastPointer = { type: e.pointerType, time: Date.now() };
+        gesture += 1;
         if (!current) return;
         if (inTip(e.target) || triggerOf(e.target) === current) return;
         close();
@@ -359,7 +363,8 @@
       if (!trigger) return;
       var type = e.pointerType || (Date.now() - lastPointer.time < 800 ? lastPointer.type : "");
       if (type !== "touch" || e.detail === 0) return; // mouse click or keyboard Enter: follow the link
-      if (current === trigger && tip && !tip.hidden) return; // second tap: follow the link
+      // a second tap (the tooltip was open before this tap began): follow the link
+      if (current === trigger && tip && !tip.hidden && openedIn !== gesture) return;
       e.preventDefault();
       dismissed = null;
       open(trigger, "touch");
