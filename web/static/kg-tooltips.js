@@ -208,6 +208,7 @@
           FUI.flip({ padding: 8 }),
           FUI.shift({ padding: 8 }),
           FUI.arrow({ element: arrow, padding: 10 }),
+          FUI.hide(),
         ],
       }).then(function (pos) {
         if (current !== trigger) return;
@@ -216,6 +217,8 @@
         tip.style.top = pos.y + "px";
         var side = pos.placement.split("-")[0];
         tip.setAttribute("data-placement", side);
+        // the term scrolled out of sight (inside a scrolled box): hide the tooltip with it
+        tip.classList.toggle("kg-tooltip-detached", !!(pos.middlewareData.hide || {}).referenceHidden);
         var a = pos.middlewareData.arrow || {};
         arrow.style.left = a.x != null ? a.x + "px" : "";
         arrow.style.top = a.y != null ? a.y + "px" : "";
