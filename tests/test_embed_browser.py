@@ -223,3 +223,20 @@ def test_axe_embed_page(embed_site, browser_session):
     expect(page.locator('[role="tooltip"] .kg-tooltip-def')).to_be_visible()
     assert axe_violations(page) == []
     session.assert_local()
+
+
+def test_embed_tooltip_fits_a_phone_and_opens_on_tap(embed_site, browser_session):
+    host, app = embed_site
+    session = browser_session(viewport={"width": 360, "height": 640}, has_touch=True, is_mobile=True)
+    page = session.new_page()
+    page.goto(host + "/review.html")
+    link = page.locator('#review a.kg-term[data-term="draft-model"]')
+    link.tap()
+    tip = page.locator('[role="tooltip"]')
+    expect(tip.locator(".kg-tooltip-def")).to_have_text(card(app, "draft-model")["definition"])
+    box = tip.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360  # the host page sets no box-sizing
+    assert page.url == host + "/review.html"
+    link.tap()
+    expect(page).to_have_url(f"{app.url}/terms/draft-model")
+    session.assert_local()
