@@ -126,3 +126,90 @@ def pytest_runtest_makereport(item, call):
         srv = item.funcargs.get("server")
         if isinstance(srv, Server):
             rep.sections.append(("server output", srv.output()[-5000:]))
+
+
+# -- headless Chromium (Debian's package) driven by Playwright ------------------------------------
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+NODE_MODULES = ROOT / "node_modules"
+
+
+def node_tool(relpath: str) -> Path:
+    """A file of an npm test tool (package.json), installed by scripts/setup_test_deps.sh."""
+    path = NODE_MODULES / relpath
+    if not path.exists():
+        pytest.fail(f"{path.relative_to(ROOT)} is missing: run scripts/setup_test_deps.sh (make test does)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=20_000)  # generous: the machine's 2 cores are shared; not a speed check
+    exe = shutil.which("chromium")
+    if not exe:
+        pytest.fail("Debian's chromium is missing: run scripts/setup_test_deps.sh (make test does)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+def is_local_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob", "about") or parts.hostname == "127.0.0.1"
+
+
+class BrowserSession:
+    """A browser context that records every request, blocks (and records) any to a host but 127.0.0.1,
+    and collects page errors."""
+
+    def __init__(self, browser, **kwargs):
+        self.context = browser.new_context(**kwargs)
+        self.requests: list[str] = []
+        self.foreign: list[str] = []
+        self.errors: list[str] = []
+        self.context.on("request", lambda r: self.requests.append(r.url))
+        self.context.route(lambda url: not is_local_url(url), self._block)
+
+    def _block(self, route) -> None:
+        self.foreign.append(route.request.url)
+        route.abort()
+
+    def new_page(self):
+        page = self.context.new_page()
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        return page
+
+    def assert_local(self) -> None:
+        assert self.requests, "no request was recorded"
+        assert not self.foreign, f"requests to other hosts: {self.foreign}"
+        assert all(is_local_url(u) for u in self.requests), [u for u in self.requests if not is_local_url(u)]
+        assert not self.errors, f"JavaScript errors: {self.errors}"
+
+
+@pytest.fixture
+def browser_session(browser):
+    """``browser_session(**context_options)``: new recorded contexts, closed (and checked) after the test."""
+    made: list[BrowserSession] = []
+
+    def make(**kwargs) -> BrowserSession:
+        made.append(BrowserSession(browser, **kwargs))
+        return made[-1]
+
+    yield make
+    for s in made:
+        s.context.close()
+    for s in made:
+        if s.requests:
+            assert not s.foreign, f"requests to other hosts: {s.foreign}"

@@ -42,7 +42,10 @@ def test_wheel_contains_package_data(tmp_path):
         "kgweb/templates/sparql.html",
         "kgweb/templates/base.html",
         "kgweb/static/style.css",
+        "kgweb/static/kg-tooltips.js",
+        "kgweb/static/vendor/manifest.json",
         "kg/cli.py",
+        "kg/nlp/annotate.py",
         "kg/sample/feed.xml",
         "kg/sample/reviews/2026-06-28.html",
     ):

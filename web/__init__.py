@@ -26,13 +26,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from kgweb import api, db, errors, exports, jsonld, openapi, pages, security, sparql
+    from kgweb import api, assets, cors, db, errors, exports, jsonld, openapi, pages, security, sparql
 
     db.init_app(app)
     security.init_app(app)
+    cors.init_app(app)
     errors.init_app(app)
     jsonld.init_app(app)
     exports.init_app(app)  # /papers/<key>.bib wins over /papers/<key> by Werkzeug's rule weights
+    assets.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     sparql.init_app(app)

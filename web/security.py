@@ -1,4 +1,10 @@
-"""Security headers on every response: a strict CSP with no inline script, and friends."""
+"""Security headers on every response: a strict CSP with no inline script, and friends.
+
+Styles: ``style-src 'self'`` forbids style attributes and <style> elements; the tooltip script
+positions its element through the CSSOM (``element.style.left = …``), which CSP allows.
+``Cross-Origin-Resource-Policy: same-origin`` keeps other sites from embedding the app's
+responses, except ``/embed.js`` and ``/embed.css`` (``kgweb.assets``), which say ``cross-origin``.
+"""
 
 from __future__ import annotations
 
@@ -19,4 +25,5 @@ def init_app(app: Flask) -> None:
         resp.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         resp.headers.setdefault("X-Frame-Options", "DENY")
         resp.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        resp.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return resp
