@@ -46,6 +46,18 @@ def term_card_view(slug: str):
 
     Cards are kept per published graph (a tooltip asks for the same few hundred terms again and
     again), so a request, or a 304 revalidation, runs no query once a card has been made.
+    ---
+    get:
+      summary: A glossary term's tooltip card (definition, where it is explained, episode count, related terms)
+      tags: [glossary]
+      parameters:
+        - {name: slug, in: path, required: true, schema: {type: string}, example: speculative-decoding}
+      responses:
+        "200":
+          description: The card; with an ETag and Cache-Control, and 304 on If-None-Match.
+          content: {application/json: {schema: {$ref: "#/components/schemas/TermCard"}}}
+        "304": {description: Not modified.}
+        "404": {$ref: "#/components/responses/Error"}
     """
     store = get_store()
     cache = current_app.extensions.get("kg_cards")

@@ -72,6 +72,33 @@ schemas:
       start: {type: [integer, "null"], description: "Seconds from the start of the episode."}
       chapter: {type: [string, "null"]}
       anchor: {type: [string, "null"], description: "Fragment of the chapter on the episode page, e.g. t127."}
+  TermCard:
+    type: object
+    required: [slug, label, definition, url, explained, episode_count, related]
+    properties:
+      slug: {type: string}
+      label: {type: string}
+      definition: {type: string, maxLength: 280}
+      url: {type: string}
+      explained:
+        type: [object, "null"]
+        properties:
+          how: {type: string, enum: [explains, mentions]}
+          episode: {type: string}
+          number: {type: [integer, "null"]}
+          title: {type: [string, "null"]}
+          timestamp: {type: [string, "null"]}
+          start: {type: [integer, "null"]}
+          chapter: {type: [string, "null"]}
+          url: {type: string}
+      episode_count: {type: integer}
+      related:
+        type: array
+        maxItems: 3
+        items:
+          type: object
+          required: [slug, label, url]
+          properties: {slug: {type: string}, label: {type: string}, url: {type: string}}
   AnnotateRequest:
     type: object
     description: Exactly one of text or html.
@@ -79,6 +106,7 @@ schemas:
       text: {type: string}
       html: {type: string}
       first_only: {type: [string, "null"], enum: [section, page, null]}
+      offsets: {type: string, enum: [codepoints, utf16], default: codepoints}
   Span:
     type: object
     required: [start, end, term, text]
