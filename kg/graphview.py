@@ -286,3 +286,70 @@ def overview(
     for n in view.shown:
         view.truncated[n] = max(0, degree[n] - _shown_neighbours(n, view, shown))
     return view.to_dict(None, limit=limit, total_nodes=len(candidates), kinds=sorted(wanted) if wanted else None)
+
+
+# -- neighbourhood lists for pages (entity and topic pages) -------------------------------------------
+def _node_summary(store: GraphStore, iri: str, cache_: dict[str, NodeInfo | None]) -> dict[str, Any] | None:
+    if iri not in cache_:
+        rows = store.graph_nodes(iri)
+        cache_[iri] = NodeInfo(iri, rows) if rows else None
+    info = cache_[iri]
+    if info is None:
+        return None
+    return {"ref": info.ref, "kind": info.kind, "label": info.name or info.label(), "short": info.label(),
+            "url": info.url(), "number": info.number}
+
+
+def entity_links(store: GraphStore, iri: str) -> dict[str, list[dict[str, Any]]]:
+    """A method's or benchmark's typed edges: evaluated_on / evaluates (methods evaluated on it) /
+    extends / extended_by. Empty lists while the graph has no such edges."""
+    out: dict[str, list[dict[str, Any]]] = {"evaluated_on": [], "evaluates": [], "extends": [], "extended_by": []}
+    names = {("evaluated_on", True): "evaluated_on", ("evaluated_on", False): "evaluates",
+             ("extends", True): "extends", ("extends", False): "extended_by"}
+    cache_: dict[str, NodeInfo | None] = {}
+    seen: set[tuple[str, str]] = set()
+    for s, k, o in store.graph_edges(iri):
+        if k not in ("evaluated_on", "extends"):
+            continue
+        outgoing = s == iri
+        other = o if outgoing else s
+        slot = names[(k, outgoing)]
+        if (slot, other) in seen:
+            continue
+        seen.add((slot, other))
+        summary = _node_summary(store, other, cache_)
+        if summary:
+            out[slot].append(summary)
+    for items in out.values():
+        items.sort(key=lambda x: x["label"].lower())
+    return out
+
+
+def topic_links(store: GraphStore, iri: str) -> dict[str, list[dict[str, Any]]]:
+    """Around a topic: the papers its episodes cover and recommend, the terms they explain, its reviews."""
+    cache_: dict[str, NodeInfo | None] = {}
+    episodes = [s for s, k, o in store.graph_edges(iri) if k == "in_topic" and o == iri]
+    reviews = {s for s, k, o in store.graph_edges(iri) if k == "has_topic" and o == iri}
+    counts: dict[str, dict[str, set[str]]] = {"covers": defaultdict(set), "recommends": defaultdict(set),
+                                              "explains": defaultdict(set)}
+    for e in dict.fromkeys(episodes):
+        for s, k, o in store.graph_edges(e):
+            if s == e and k in counts:
+                counts[k][o].add(e)
+
+    def listing(kind: str) -> list[dict[str, Any]]:
+        items = []
+        for other, eps in counts[kind].items():
+            summary = _node_summary(store, other, cache_)
+            if summary:
+                summary["episodes"] = sorted(ref_of(x).rsplit("/", 1)[-1] for x in eps)  # type: ignore[union-attr]
+                items.append(summary)
+        items.sort(key=lambda x: (-len(x["episodes"]), x["label"].lower()))
+        return items
+
+    return {
+        "covered": listing("covers"),
+        "recommended": [p for p in listing("recommends") if p["ref"] not in {c["ref"] for c in listing("covers")}],
+        "terms": listing("explains"),
+        "reviews": [x for x in (_node_summary(store, r, cache_) for r in sorted(reviews)) if x],
+    }

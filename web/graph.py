@@ -157,6 +157,7 @@ def to_vis(view: dict[str, Any]) -> dict[str, Any]:
             state=n["state"],
             degree=n["degree"],
             more=n["hidden_neighbours"],
+            focus=n["focus"],
             **node_style(n),
         )
     for e in view["edges"]:
