@@ -217,5 +217,14 @@ def serve(store: str, host: str, port: int, debug: bool) -> None:
     app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=False)
 
 
+def _gaps_group():
+    from kg.cli_gaps import make_group
+
+    return make_group(_friendly)
+
+
+main.add_command(_gaps_group())
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

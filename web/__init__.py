@@ -25,7 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from kgweb import api, db, entities, errors, graph, pages, security
+    from kgweb import api, db, editor, entities, errors, graph, pages, security
 
     db.init_app(app)
     security.init_app(app)
@@ -34,4 +34,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     graph.init_app(app)
     app.register_blueprint(entities.bp)
+    editor.init_app(app)
     return app
