@@ -139,9 +139,10 @@ def stats(store: str, as_json: bool) -> None:
 @_friendly
 def validate(store: str, as_json: bool) -> None:
     """Check the graph against the SHACL shapes; exit 1 if anything violates them."""
+    from kg.export import embedded
     from kg.validate import validate_store
 
-    violations = validate_store(_open(store))
+    violations = validate_store(embedded(_open(store)))
     if as_json:
         click.echo(json.dumps([v.to_dict() for v in violations], indent=1))
     else:
@@ -154,14 +155,24 @@ def validate(store: str, as_json: bool) -> None:
 
 @main.command()
 @_store_option
-@click.option("--format", "fmt", type=click.Choice(["ttl", "jsonld", "nq"]), required=True)
-@click.argument("out", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["ttl", "jsonld", "nq", "neo4j-csv"]), required=True)
+@click.argument("out", type=click.Path(allow_dash=True))
 @_friendly
 def export(store: str, fmt: str, out: str) -> None:
-    """Export the whole graph (ttl, jsonld or nq) to OUT ('-' for stdout)."""
+    """Export the whole graph (ttl, jsonld or nq) to OUT ('-' for stdout), or neo4j-csv into directory OUT."""
+    from kg.export import DIRECTORY_FORMATS, export_directory
     from kg.export import export as do_export
 
     st = _open(store)
+    if fmt in DIRECTORY_FORMATS:
+        if out == "-":
+            raise KGError("E098", "the neo4j-csv export writes a directory; name one instead of '-'")
+        result = export_directory(st, fmt, out)
+        click.echo(f"wrote {result.nodes} nodes and {result.relationships} relationships into {out}", err=True)
+        click.echo(result.command)
+        return
+    if Path(out).is_dir():
+        raise KGError("E001", f"{fmt} export writes a file, and this is a directory", _loc(out))
     if out == "-":
         do_export(st, fmt, sys.stdout.buffer)
         return
@@ -170,6 +181,62 @@ def export(store: str, fmt: str, out: str) -> None:
         do_export(st, fmt, fh)
     tmp.replace(out)
     click.echo(f"wrote {out}", err=True)
+
+
+@main.group()
+def sync() -> None:
+    """Copy the graph into another backend (see README, Scaling out)."""
+
+
+@sync.command("neo4j")
+@_store_option
+@click.option("--uri", envvar="NEO4J_URI", default=None, help="neo4j:// or bolt:// URI. Env: NEO4J_URI.")
+@click.option("--user", envvar="NEO4J_USER", default=None, help="User name (default neo4j). Env: NEO4J_USER.")
+@click.option(
+    "--password",
+    envvar="NEO4J_PASSWORD",
+    default=None,
+    help="Password; prefer the environment variable to the command line. Env: NEO4J_PASSWORD.",
+)
+@click.option("--database", envvar="NEO4J_DATABASE", default=None, help="Database (default: the server's).")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1), help="Seconds to connect.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as one JSON object.")
+@_friendly
+def sync_neo4j(
+    store: str,
+    uri: str | None,
+    user: str | None,
+    password: str | None,
+    database: str | None,
+    batch_size: int,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """Sync the store into Neo4j: constraints, then batched MERGE per changed source; idempotent."""
+    from kg.store.neo4j import Neo4jTarget, is_neo4j_uri
+    from kg.sync import sync_neo4j as do_sync
+
+    if is_neo4j_uri(store):
+        raise KGError(
+            "E096", "kg sync neo4j copies from the embedded store; pass --store DIR (KG_STORE names a Neo4j URI)"
+        )
+    target = Neo4jTarget.from_env(uri=uri, user=user, password=password, database=database, timeout=timeout)
+    try:
+        result = do_sync(store, target, batch_size=batch_size, progress=_progress())
+    except KeyboardInterrupt:
+        click.echo("error: sync interrupted; run `kg sync neo4j` again to finish it (that is safe)", err=True)
+        sys.exit(130)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), sort_keys=True))
+    elif not result.changed and not result.removed:
+        click.echo(f"{result.target} is already in sync with {store} ({result.unchanged} graphs)")
+    else:
+        click.echo(
+            f"synced {store} into {result.target}: {len(result.changed)} graphs written, "
+            f"{len(result.removed)} removed, {result.unchanged} unchanged; "
+            f"{result.nodes} nodes and {result.relationships} relationships"
+        )
 
 
 @main.command()
@@ -210,10 +277,13 @@ def annotate(file: str, is_html: bool, first_only: str | None, store: str) -> No
 @_friendly
 def serve(store: str, host: str, port: int, debug: bool) -> None:
     """Serve the web app (for production use gunicorn: see README)."""
+    from kg.store.neo4j import is_neo4j_uri, safe_uri
     from kgweb import create_app
 
+    if is_neo4j_uri(store):  # connect now, so a wrong URI or password stops here with one clear line
+        _open(store).close()
     app = create_app({"STORE": store})
-    click.echo(f"serving {store} on http://{host}:{port}/", err=True)
+    click.echo(f"serving {safe_uri(store)} on http://{host}:{port}/", err=True)
     app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=False)
 
 

@@ -83,3 +83,14 @@ def test_api_404_has_the_json_error_shape(server, path):
 def test_unknown_page_is_a_friendly_404(server):
     status, html, _ = get(server, "/episodes/E999")
     assert status == 404 and "There is no episode E999" in html
+
+
+def test_index_lists_every_episode_once(server):
+    # an episode is typed in its feed graph and again in the review that discusses it
+    status, html, _ = get(server, "/")
+    assert status == 200
+    for n in range(162, 180):
+        assert html.count(f'href="/episodes/E{n}"') == 1, n
+    status, body, _ = get(server, "/api/episodes")
+    ids = [e["id"] for e in json.loads(body)["episodes"]]
+    assert len(ids) == len(set(ids)) == 18

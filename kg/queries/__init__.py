@@ -6,6 +6,7 @@ Cypher: driver parameters), never formatted into the text.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 
@@ -28,5 +29,26 @@ def load(name: str) -> str:
     return PREFIXES + text if name.endswith(".rq") else text
 
 
+@cache
 def names(suffix: str) -> list[str]:
     return sorted(p.name for p in resources.files(__package__).iterdir() if p.name.endswith(suffix))
+
+
+_PARAMS_LINE = re.compile(r"^//\s*params:(.*)$", re.MULTILINE)
+
+
+@cache
+def cypher_parameters(name: str) -> frozenset[str]:
+    """The parameters a ``.cypher`` file declares in its ``// params: a, b`` header line."""
+    m = _PARAMS_LINE.search(load(name))
+    if not m:
+        return frozenset()
+    return frozenset(p.strip().lstrip("$") for p in m.group(1).split(",") if p.strip() and p.strip() != "none")
+
+
+@cache
+def cypher_statements(name: str) -> tuple[str, ...]:
+    """The statements of a ``.cypher`` file (schema files hold several, each ending in ``;``)."""
+    body = "\n".join(line for line in load(name).splitlines() if not line.lstrip().startswith("//"))
+    parts = (s.strip().removesuffix(";").strip() for s in body.split(";\n"))
+    return tuple(p for p in parts if p)
