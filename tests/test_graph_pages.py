@@ -47,7 +47,10 @@ def test_paper_neighbourhood_has_recommending_episodes_and_co_recommended_papers
     assert ("episode/E173", "recommends", "paper/arxiv/2305.18290") in edges
     assert any(k == "co_recommended" and "paper/arxiv/2305.20050" in (s, o) for s, k, o in edges)
     # sized by degree, coloured by kind, the coverage state drawn as a dashed open border
-    assert dpo["value"] == dpo["degree"] + 1 and dpo["degree"] >= 7
+    assert dpo["degree"] >= 7
+    others = sorted((n for n in data["nodes"] if not n["focus"]), key=lambda n: n["degree"])
+    assert [n["value"] for n in others] == sorted(n["value"] for n in others)  # bigger with more connections
+    assert dpo["value"] == max(n["value"] for n in data["nodes"])  # the page's own node stands out
     assert dpo["color"]["background"] == "#ffffff" and dpo["shapeProperties"]["borderDashes"]
     assert nodes["episode/E172"]["color"]["background"] != dpo["color"]["border"]
     assert data["options"]["physics"]["stabilization"]["iterations"] <= 400
@@ -151,7 +154,9 @@ def test_graph_page_embeds_its_data_as_json(server):
     data = json.loads(block.group(1))
     assert {"episode/E172", "episode/E173"} <= {n["id"] for n in data["nodes"]}
     scripts_are_external_or_data(html)
-    status, html, _ = get(server, "/graph")
+    status, html, _ = get(server, "/graph")  # the coverage view by default
+    assert status == 200 and "All 60 nodes of these kinds: episode, paper, topic, review" in html
+    status, html, _ = get(server, "/graph?kinds=all")
     assert status == 200 and "All 405 nodes" in html
     assert get(server, "/graph?focus=paper/none")[0] == 404
 

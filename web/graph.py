@@ -13,6 +13,7 @@ fetches ``/api/graph?focus=…`` to expand a node.
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 from functools import cache
@@ -80,12 +81,12 @@ def vis_options(n_nodes: int) -> dict[str, Any]:
             "enabled": True,
             "solver": "barnesHut",
             "barnesHut": {
-                "gravitationalConstant": -6000 if big else -9000,
-                "centralGravity": 0.35,
-                "springLength": 110,
-                "springConstant": 0.035,
-                "damping": 0.35,
-                "avoidOverlap": 0.15,
+                "gravitationalConstant": -14000 if big else -9000,
+                "centralGravity": 0.12 if big else 0.3,
+                "springLength": 140 if big else 110,
+                "springConstant": 0.03,
+                "damping": 0.4,
+                "avoidOverlap": 0.3 if big else 0.15,
             },
             "minVelocity": 1.0,
             "maxVelocity": 40,
@@ -108,8 +109,9 @@ def vis_options(n_nodes: int) -> dict[str, Any]:
             "borderWidth": 2,
             # sized by degree: vis-network scales "value" between min and max; labels grow with it and
             # small ones are left out when zoomed out, so a big graph stays legible
-            "scaling": {"min": 7, "max": 38, "label": {"enabled": True, "min": 11, "max": 22, "drawThreshold": 8,
-                                                       "maxVisible": 26}},
+            "scaling": {"min": 7, "max": 40 if big else 30,
+                        "label": {"enabled": True, "min": 12, "max": 30 if big else 18, "drawThreshold": 5,
+                                  "maxVisible": 28}},
         },
         "edges": {
             "smooth": False if big else {"enabled": True, "type": "continuous", "roundness": 0.3},
@@ -125,7 +127,7 @@ def node_style(n: dict[str, Any]) -> dict[str, Any]:
     open_state = n["state"] in ("recommended", "unexplained")
     style: dict[str, Any] = {
         "shape": shape,
-        "value": n["degree"] + 1,
+        "value": round(1 + math.sqrt(n["degree"]), 3),  # area grows with degree; vis scales min..max
         "color": {
             "background": "#ffffff" if open_state else colour,
             "border": colour,
@@ -146,8 +148,12 @@ def to_vis(view: dict[str, Any]) -> dict[str, Any]:
     """graphview data -> ``{"nodes", "edges", "options", "meta"}`` through a pyvis Network."""
     net = Network(directed=True, height="100%", width="100%", cdn_resources="local")
     counts: dict[str, int] = {}
+    top = max((round(1 + math.sqrt(n["degree"]), 3) for n in view["nodes"]), default=1)
     for n in view["nodes"]:
         counts[n["kind"]] = counts.get(n["kind"], 0) + 1
+        style = node_style(n)
+        if n.get("focus"):
+            style["value"] = top  # the node a page is about is drawn as large as the largest
         net.add_node(
             n["id"],
             label=n["label"],
@@ -158,13 +164,13 @@ def to_vis(view: dict[str, Any]) -> dict[str, Any]:
             degree=n["degree"],
             more=n["hidden_neighbours"],
             focus=n["focus"],
-            **node_style(n),
+            **style,
         )
     for e in view["edges"]:
-        style = {**DEFAULT_EDGE, **EDGE_STYLE.get(e["kind"], {})}
+        edge_style = {**DEFAULT_EDGE, **EDGE_STYLE.get(e["kind"], {})}
         arrows = "to" if e["kind"] in DIRECTED else ""
         net.add_edge(e["from"], e["to"], title=graphview.EDGE_WORDS.get(e["kind"], e["kind"]), kind=e["kind"],
-                     arrows=arrows, **style)
+                     arrows=arrows, **edge_style)
     net.options = vis_options(len(view["nodes"]))
     nodes, edges, _heading, _height, _width, options = net.get_network_data()
     kinds = [
@@ -192,8 +198,15 @@ def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
     return value
 
 
-def _kinds_arg() -> list[str] | None:
-    raw = request.args.get("kinds", "")
+COVERAGE_KINDS = ["episode", "paper", "topic", "review"]
+
+
+def _kinds_arg(default: list[str] | None = None) -> list[str] | None:
+    raw = request.args.get("kinds")
+    if raw is None:
+        return default
+    if raw.strip() == "all":
+        return None
     kinds = [k for k in re.split(r"[,\s]+", raw) if k]
     unknown = [k for k in kinds if k not in KIND_STYLE]
     if unknown:
@@ -223,16 +236,17 @@ def graph_data(focus: str | None, depth: int, limit: int, kinds: list[str] | Non
     return data
 
 
-def _args() -> tuple[str | None, int, int, list[str] | None]:
+def _args(default_kinds: list[str] | None = None) -> tuple[str | None, int, int, list[str] | None]:
     focus = (request.args.get("focus") or "").strip() or None
     depth = _int_arg("depth", 1, 0, graphview.MAX_DEPTH)
     limit = _int_arg("limit", OVERVIEW_LIMIT, 1, MAX_LIMIT)
-    return focus, depth, limit, _kinds_arg()
+    return focus, depth, limit, _kinds_arg(default_kinds)
 
 
 @bp.get("/api/graph")
 def api_graph():
-    """``?focus=<ref or IRI>&depth=0..2`` -> a neighbourhood; no focus -> the overview (``limit``, ``kinds``)."""
+    """``?focus=<ref or IRI>&depth=0..2`` -> a neighbourhood; no focus -> the overview (``limit``, ``kinds``,
+    a comma list of kinds or ``all``, the default)."""
     try:
         focus, depth, limit, kinds = _args()
     except ValueError as exc:
@@ -245,8 +259,9 @@ def api_graph():
 
 @bp.get("/graph")
 def graph_page():
+    """The coverage view (episodes, papers, topics, reviews) by default; ``?kinds=all`` adds the glossary."""
     try:
-        focus, depth, limit, kinds = _args()
+        focus, depth, limit, kinds = _args(COVERAGE_KINDS)
     except ValueError as exc:
         abort(400, str(exc))
     data = graph_data(focus, depth, limit, kinds)

@@ -120,11 +120,16 @@
   };
 
   Panel.prototype.settle = function () {
-    if (!this.network) return;
+    var self = this;
+    if (!this.network || this.section.getAttribute("data-physics") === "off") return;
     this.network.setOptions({ physics: { enabled: false } });
     this.section.setAttribute("data-physics", "off");
-    this.setState("ready");
-    this.updateStatus();
+    var done = function () { self.setState(self.busy ? "expanding" : "ready"); self.updateStatus(); };
+    if (this.fitted) { done(); return; }
+    // fit once more after the first drawing with physics off: labels are measured when drawn
+    this.fitted = true;
+    this.network.once("afterDrawing", function () { self.network.fit({ animation: false }); done(); });
+    this.network.redraw();
   };
 
   Panel.prototype.visibleCount = function () {
@@ -294,6 +299,7 @@
     });
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  // after "load": the panel's stylesheets (which give the canvas its height) have arrived
+  if (document.readyState === "complete") init();
+  else window.addEventListener("load", init);
 })();
