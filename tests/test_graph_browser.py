@@ -214,7 +214,7 @@ def test_a_thousand_node_graph_settles_and_stays_usable(browser, big_server):
     assert section.get_attribute("data-nodes") == "1000"
     assert w.js("() => Object.keys(window.kgGraphs[0].network.getPositions()).length") == 1000
     options = w.js("() => window.kgGraphs[0].graph.options")
-    assert options["physics"]["stabilization"]["iterations"] <= 150  # bounded …
+    assert options["physics"]["stabilization"]["iterations"] <= 100  # bounded …
     assert w.js("() => window.kgGraphs[0].network.physics.options.enabled") is False  # … then off
     assert options["layout"]["improvedLayout"] is False and options["edges"]["smooth"] is False
     # still answers: select a node from the list, filter a kind away

@@ -98,10 +98,17 @@
     this.edges = new vis.DataSet(prepareEdges(data.edges || []));
     (data.meta && data.meta.kinds || []).forEach(function (k) { self.kinds[k.kind] = k; });
     if (data.meta && data.meta.focus) this.expanded[data.meta.focus] = true;
+    this.t0 = performance.now();
     this.network = new vis.Network(this.canvas, { nodes: this.nodes, edges: this.edges }, this.options);
+    this.section.setAttribute("data-create-ms", String(Math.round(performance.now() - this.t0)));
     this.setState("stabilizing");
     this.section.setAttribute("data-physics", "on");
     text(this.status, "Laying out " + this.nodes.length + " nodes…");
+    this.network.on("stabilizationProgress", function (p) {
+      if (self.section.getAttribute("data-physics") === "on" && p.total) {
+        text(self.status, "Laying out " + self.nodes.length + " nodes… " + Math.round((100 * p.iterations) / p.total) + "%");
+      }
+    });
     this.network.on("stabilizationIterationsDone", function () { self.settle(); });
     this.network.once("stabilized", function () { self.settle(); });
     this.network.on("click", function (params) {
@@ -124,7 +131,11 @@
     if (!this.network || this.section.getAttribute("data-physics") === "off") return;
     this.network.setOptions({ physics: { enabled: false } });
     this.section.setAttribute("data-physics", "off");
-    var done = function () { self.setState(self.busy ? "expanding" : "ready"); self.updateStatus(); };
+    var done = function () {
+      self.section.setAttribute("data-layout-ms", String(Math.round(performance.now() - self.t0)));
+      self.setState(self.busy ? "expanding" : "ready");
+      self.updateStatus();
+    };
     if (this.fitted) { done(); return; }
     // fit once more after the first drawing with physics off: labels are measured when drawn
     this.fitted = true;
