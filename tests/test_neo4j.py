@@ -44,10 +44,12 @@ def test_an_episode_becomes_one_labelled_node_with_typed_properties(sample_rdf):
     assert props["name"] == "One Bad Token Can Sink a Model's Math, And You Can Delete It"
     assert props["url"] == "https://paperdive.ai/episodes/E172"  # an IRI object of a property predicate
     assert props["datePublished"] == "2026-06-25T06:00:00Z"
-    # the feed item, the review that files it under a topic and the derived related-episodes graph
+    # the feed item, the terms its summary mentions, the review that files it under a topic and the
+    # derived related-episodes graph
     assert props["graphs"] == [
         "https://paperdive.ai/id/graph/derived",
         "https://paperdive.ai/id/graph/episode/E172",
+        "https://paperdive.ai/id/graph/mentions/episode/E172",
         "https://paperdive.ai/id/graph/review/2026-06-28",
     ]
     types = {r["type"] for r in rows.relationships}
@@ -111,11 +113,11 @@ def test_the_mapping_document_matches_the_mapping():
 
 def test_a_second_sync_has_nothing_to_do(sample_rdf):
     states = graph_states(sample_rdf)
-    assert len(states) == 12  # channel, 8 feed items, review, glossary, derived
+    assert len(states) == 21  # channel, 8 feed items, review, glossary, derived, 9 mention graphs
     first = plan(states, {})
     assert sorted(first.changed) == sorted(states) and not first.removed
     second = plan(states, {g: s.hash for g, s in states.items()})
-    assert second.in_sync and len(second.unchanged) == 12
+    assert second.in_sync and len(second.unchanged) == 21
 
 
 def test_a_graph_the_store_lost_is_planned_for_removal(sample_rdf):
@@ -220,7 +222,7 @@ def test_a_first_sync_writes_every_node_once_then_sweeps_then_records_the_hashes
     redo = nodes_to_redo(sample_rdf, p, tagged=set())
     txs = list(sync_transactions(sample_rdf, states, p, redo, batch_size=100))
     node_batches = [tx for tx in txs if tx[0][0] == "sync_upsert_nodes.cypher"]
-    assert len(node_batches) == -(-len(redo) // 100) == 8  # 730 nodes in batches of 100
+    assert len(node_batches) == -(-len(redo) // 100) == 14  # 1,385 nodes (642 of them mentions) in batches of 100
     written = [row["iri"] for tx in node_batches for row in tx[0][1]["rows"]]
     assert sorted(written) == sorted(propertygraph.subjects(sample_rdf)) and len(set(written)) == len(written)
     for tx in node_batches:  # each batch: one transaction of the three per-node statements
@@ -275,6 +277,8 @@ def test_an_update_rewrites_what_the_changed_source_touched_and_strips_the_dropp
     assert rows[gone] == {"iri": gone, "labels": [], "props": {"iri": gone, "graphs": []}}
     assert keep[gone] == []  # its edges go, and the orphan sweep removes the node
     assert "https://paperdive.ai/id/episode/E172" not in rows  # an untouched episode is not rewritten
-    assert set(p.changed) <= {glossary_graph, "https://paperdive.ai/id/graph/derived"}
+    mention_graphs = {g for g in states if g.startswith("https://paperdive.ai/id/graph/mentions/")}
+    # a changed glossary relinks every text: mention graphs may change with it
+    assert set(p.changed) <= {glossary_graph, "https://paperdive.ai/id/graph/derived"} | mention_graphs
     state_rows = [row for tx in txs if tx[0][0] == "sync_set_state.cypher" for row in tx[0][1]["rows"]]
     assert {r["iri"] for r in state_rows} == set(p.changed)

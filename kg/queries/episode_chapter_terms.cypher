@@ -4,4 +4,4 @@ MATCH (e:Resource {iri: $e})-[:HAS_CHAPTER]->(chapter:Resource)-[link:EXPLAINS|M
 WHERE term.prefLabel IS NOT NULL
 RETURN DISTINCT e.iri AS e, chapter.iri AS chapter, term.iri AS term, term.prefLabel AS label,
        toLower(type(link)) AS how
-ORDER BY chapter, label
+ORDER BY chapter, label, how
