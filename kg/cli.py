@@ -287,13 +287,13 @@ def serve(store: str, host: str, port: int, debug: bool) -> None:
     app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=False)
 
 
-def _gaps_group():
-    from kg.cli_gaps import make_group
+def _install_gaps() -> None:
+    from kg.cli_gaps import install
 
-    return make_group(_friendly)
+    install(main, _friendly)
 
 
-main.add_command(_gaps_group())
+_install_gaps()  # kg gaps [REPORT] [--json]: kg/cli_gaps.py
 
 
 if __name__ == "__main__":  # pragma: no cover

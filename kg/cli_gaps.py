@@ -74,6 +74,37 @@ def make_group(friendly) -> click.Group:
     return gaps
 
 
+def install(main: click.Group, friendly) -> click.Group:
+    """Put the report commands under ``kg gaps``: a new group, or one that already exists (the term
+    discovery work adds ``kg gaps terms``; its own ``terms`` is kept, and bare ``kg gaps`` prints every report)."""
+    existing = main.commands.get("gaps")
+    if not isinstance(existing, click.Group):
+        group = make_group(friendly)
+        main.add_command(group)
+        return group
+    for rid in REPORT_IDS:
+        if rid not in existing.commands:
+            _add(existing, rid, friendly)
+    if not existing.invoke_without_command:
+        original = existing.callback
+        mine = make_group(friendly)
+        names = {p.name for p in existing.params}
+        existing.params += [p for p in mine.params if p.name not in names]
+        existing.invoke_without_command = True
+
+        @click.pass_context
+        def callback(ctx: click.Context, **kwargs):
+            if ctx.invoked_subcommand is None:
+                run(kwargs.get("store", ".kg"), None, bool(kwargs.get("as_json")), kwargs.get("weeks"))
+            elif original is not None:
+                own = {k: v for k, v in kwargs.items() if k in names}
+                return ctx.invoke(original, **own)
+            return None
+
+        existing.callback = callback
+    return existing
+
+
 def _add(group: click.Group, rid: str, friendly) -> None:
     @group.command(name=rid, help=f"Only the {rid} report (options may also come before the report name).")
     @_options
