@@ -287,5 +287,14 @@ def serve(store: str, host: str, port: int, debug: bool) -> None:
     app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=False)
 
 
+def _install_gaps() -> None:
+    from kg.cli_gaps import install
+
+    install(main, _friendly)
+
+
+_install_gaps()  # kg gaps [REPORT] [--json]: kg/cli_gaps.py
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -35,6 +35,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EDITOR_USER", "", "Editor login name (the editor pages are disabled while unset)."),
     Setting("EDITOR_PASSWORD", "", "Editor password (compared in constant time)."),
     Setting("GAP_QUIET_WEEKS", 4, "A topic with no episode in this many weeks counts as gone quiet."),
+    Setting("EDITOR_LOGIN_RATE", "5 per minute", "Failed editor logins allowed per client address (then 429)."),
+    Setting(
+        "TRUSTED_PROXIES", 0, "Proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none)."
+    ),
 )
 
 

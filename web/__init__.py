@@ -26,7 +26,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from kgweb import api, assets, cors, db, errors, exports, jsonld, openapi, pages, security, sparql
+    from kgweb import (
+        api,
+        assets,
+        cors,
+        db,
+        editor,
+        entities,
+        errors,
+        exports,
+        graph,
+        jsonld,
+        openapi,
+        pages,
+        security,
+        sparql,
+    )
 
     db.init_app(app)
     security.init_app(app)
@@ -37,6 +52,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     assets.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    graph.init_app(app)
+    app.register_blueprint(entities.bp)
+    editor.init_app(app)
     sparql.init_app(app)
     openapi.init_app(app)
     return app

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 from markupsafe import Markup
 
+from kg import graphview
+from kg.rdf.namespaces import topic_iri
+from kg.search import matches, search_text
 from kgweb.db import get_store
 from kgweb.linking import first_only_setting, get_linker
 
@@ -44,20 +47,27 @@ def term(slug: str):
 @bp.get("/glossary")
 @bp.get("/terms/")
 def glossary():
+    """The A–Z index; ``?q=`` searches labels, aliases and acronyms (kg.search; the page script filters alike)."""
     terms = get_store().glossary()
+    query = request.args.get("q", "")[:200]
+    shown = [t for t in terms if matches(t, query)]
     letters: dict[str, list[dict]] = {}
-    for t in terms:
+    for t in shown:
+        t["search"] = search_text(t)
         first = t["label"][:1].upper()
         letters.setdefault(first if first.isalpha() else "#", []).append(t)
-    return render_template("glossary.html", letters=dict(sorted(letters.items())), count=len(terms))
+    return render_template(
+        "glossary.html", letters=dict(sorted(letters.items())), count=len(terms), shown=len(shown), query=query
+    )
 
 
 @bp.get("/topics/<slug>")
 def topic(slug: str):
-    data = get_store().topic(slug)
+    store = get_store()
+    data = store.topic(slug)
     if data is None:
         abort(404, f"There is no topic {slug}.")
-    return render_template("topic.html", topic=data)
+    return render_template("topic.html", topic=data, links=graphview.topic_links(store, topic_iri(slug).value))
 
 
 @bp.get("/reviews/")

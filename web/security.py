@@ -18,6 +18,12 @@ CSP = (
 
 
 def init_app(app: Flask) -> None:
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:  # X-Forwarded-* are believed only from this many proxies in front (KG_TRUSTED_PROXIES)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+
     @app.after_request
     def headers(resp: Response) -> Response:
         resp.headers.setdefault("Content-Security-Policy", CSP)

@@ -95,6 +95,24 @@ class GraphStore(ABC):
     @abstractmethod
     def topics(self) -> list[dict[str, Any]]: ...
 
+    # -- graph view and gap reports (kg.graphview, kg.gaps); not abstract so a backend can add them later --
+    def graph_edges(self, node: str | None = None) -> list[tuple[str, str, str]]:
+        """The edges the graph view draws, ``(source IRI, kind, target IRI)``: into and out of ``node``, or all.
+
+        Kinds: covers, recommends, in_topic, discusses, has_topic, explains, mentions (a chapter's or
+        takeaway's edges are its episode's), broader, related, related_episode, co_recommended,
+        evaluated_on, extends.
+        """
+        raise NotImplementedError(f"{self.backend} store has no graph view yet")
+
+    def graph_nodes(self, node: str | None = None) -> list[dict[str, Any]]:
+        """Rows ``{"n", "class", "label", "name", "number", "termKind", "key"}`` of one node (or of all)."""
+        raise NotImplementedError(f"{self.backend} store has no graph view yet")
+
+    def gap_rows(self, report: str) -> list[dict[str, Any]]:
+        """The evidence rows of one gap query (``kg.gaps.GAP_QUERIES`` names them and their columns)."""
+        raise NotImplementedError(f"{self.backend} store has no gap reports yet")
+
     def refresh(self) -> bool:
         """Pick up a newer published graph; True if it changed."""
         return False

@@ -98,6 +98,17 @@ def glossary_rows(store: pyoxigraph.Store) -> list[dict[str, Any]]:
     ]
 
 
+def _one_per_paper(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Co-recommended rows, one per paper (a paper titled differently by two reading lists has two rows)."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        key = r["key"] or local_id(r["other"], "paper")
+        seen = out.get(key)
+        if seen is None or len(r["title"] or "") > len(seen["title"] or ""):
+            out[key] = {"key": key, "title": r["title"], "label": paper_label(key, r["title"]), "count": r["count"]}
+    return sorted(out.values(), key=lambda x: (-x["count"], x["key"]))
+
+
 def _split(value: str | None) -> list[str]:
     return sorted(v for v in (value or "").split("\n") if v)
 
@@ -299,10 +310,7 @@ class OxigraphStore(GraphStore):
                 for r in episodes
                 if r["how"] == "recommends"
             ],
-            "co_recommended": [
-                {"key": r["key"], "title": r["title"], "label": paper_label(r["key"], r["title"]), "count": r["count"]}
-                for r in self.select("paper_corecommended.rq", p=p)
-            ],
+            "co_recommended": _one_per_paper(self.select("paper_corecommended.rq", p=p)),
         }
 
     def term(self, slug: str) -> dict[str, Any] | None:
@@ -425,3 +433,28 @@ class OxigraphStore(GraphStore):
             {"slug": local_id(r["t"], "topic"), "title": r["title"], "episodes": r["episodes"]}
             for r in self.select("topics.rq")
         ]
+
+    # -- graph view and gap reports --------------------------------------------------
+    def graph_edges(self, node: str | None = None) -> list[tuple[str, str, str]]:
+        if node is None:
+            rows = self.select("graph_edges.rq")
+        else:
+            n = NamedNode(node)
+            rows = self.select("graph_edges.rq", s=n) + self.select("graph_edges.rq", o=n)
+        return [(r["s"], r["kind"], r["o"]) for r in rows]
+
+    def graph_nodes(self, node: str | None = None) -> list[dict[str, Any]]:
+        if node is None:
+            return self.select("graph_nodes.rq")
+        rows = self.select("graph_nodes.rq", n=NamedNode(node))
+        for r in rows:
+            r["n"] = node
+        return rows
+
+    def gap_rows(self, report: str) -> list[dict[str, Any]]:
+        from kg.gaps import GAP_QUERIES
+
+        if report not in GAP_QUERIES:
+            raise KeyError(report)
+        return self.select(f"gaps_{report}.rq")
+
