@@ -28,8 +28,9 @@ def graph_json(server, query: str) -> dict:
 def scripts_are_external_or_data(html: str) -> None:
     """No inline script anywhere: every <script> has a src or is a JSON data block (CSP script-src 'self')."""
     for tag, body in re.findall(r"(<script\b[^>]*>)(.*?)</script>", html, flags=re.S):
-        assert 'src="/' in tag or 'type="application/json"' in tag, tag
-        if 'type="application/json"' in tag:
+        data_block = 'type="application/json"' in tag or 'type="application/ld+json"' in tag
+        assert 'src="/' in tag or data_block, tag
+        if data_block:
             json.loads(body)  # parses as JSON …
             assert "</" not in body  # … and cannot close the script element
 

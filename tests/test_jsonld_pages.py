@@ -131,38 +131,24 @@ def test_script_in_data_cannot_end_the_json_ld_block(hostile_server):
     assert doc["name"] == HOSTILE_LABEL and doc["description"] == HOSTILE_DEFINITION
 
 
-def test_nothing_from_the_hostile_term_runs_in_a_browser(hostile_server):
-    from playwright.sync_api import sync_playwright
-
+def test_nothing_from_the_hostile_term_runs_in_a_browser(hostile_server, browser):
     events: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            page = browser.new_page()
-            page.on("dialog", lambda d: (events.append("dialog: " + d.message), d.dismiss()))
-            page.on("console", lambda m: events.append(m.text) if m.type == "error" else None)
-            for path in ("/terms/zz-hostile", "/glossary"):
-                page.goto(hostile_server.url + path)
-                page.wait_for_load_state("load")
-                block = page.locator('script[type="application/ld+json"]')
-                assert block.count() == 1
-                data = json.loads(block.text_content())
-                if path == "/terms/zz-hostile":
-                    assert data["name"] == HOSTILE_LABEL
-                    assert page.locator("h1").inner_text() == HOSTILE_LABEL  # shown as text
-                else:
-                    assert HOSTILE_LABEL in [t["name"] for t in data["hasDefinedTerm"]]
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.on("dialog", lambda d: (events.append("dialog: " + d.message), d.dismiss()))
+        page.on("console", lambda m: events.append(m.text) if m.type == "error" else None)
+        for path in ("/terms/zz-hostile", "/glossary"):
+            page.goto(hostile_server.url + path)
+            page.wait_for_load_state("load")
+            block = page.locator('script[type="application/ld+json"]')
+            assert block.count() == 1
+            data = json.loads(block.text_content())
+            if path == "/terms/zz-hostile":
+                assert data["name"] == HOSTILE_LABEL
+                assert page.locator("h1").inner_text() == HOSTILE_LABEL  # shown as text
+            else:
+                assert HOSTILE_LABEL in [t["name"] for t in data["hasDefinedTerm"]]
+    finally:
+        context.close()
     assert events == []

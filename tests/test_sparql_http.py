@@ -515,39 +515,25 @@ def test_every_example_query_runs_and_finds_something(sparql_server, name):
         assert doc.get("boolean") is not None or doc["results"]["bindings"], name
 
 
-def test_the_query_page_in_a_browser(sparql_server):
-    from playwright.sync_api import sync_playwright
-
+def test_the_query_page_in_a_browser(sparql_server, browser):
     problems: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.on("request", lambda r: None if r.url.startswith(sparql_server.url) else problems.append(r.url))
-            page.goto(sparql_server.url + "/sparql")
-            page.get_by_role("link", name='Where "speculative decoding" is explained, chapter by chapter').click()
-            assert "speculative decoding" in page.input_value("#sparql-query")
-            assert page.url.endswith("/sparql")  # with JavaScript the example loads into the editor
-            page.focus("#sparql-query")
-            page.keyboard.press("Control+Enter")
-            page.wait_for_selector("table.results tbody tr")
-            cells = page.locator("table.results tbody tr").first.locator("td").all_inner_texts()
-            assert cells[0] == "https://paperdive.ai/id/episode/E179" and cells[1] == "02:07"
-            page.locator("table.results a").first.click()  # graph IRIs link to the app's own pages
-            page.wait_for_url("**/episodes/E179")
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("request", lambda r: None if r.url.startswith(sparql_server.url) else problems.append(r.url))
+        page.goto(sparql_server.url + "/sparql")
+        page.get_by_role("link", name='Where "speculative decoding" is explained, chapter by chapter').click()
+        assert "speculative decoding" in page.input_value("#sparql-query")
+        assert page.url.endswith("/sparql")  # with JavaScript the example loads into the editor
+        page.focus("#sparql-query")
+        page.keyboard.press("Control+Enter")
+        page.wait_for_selector("table.results tbody tr")
+        cells = page.locator("table.results tbody tr").first.locator("td").all_inner_texts()
+        assert cells[0] == "https://paperdive.ai/id/episode/E179" and cells[1] == "02:07"
+        page.locator("table.results a").first.click()  # graph IRIs link to the app's own pages
+        page.wait_for_url("**/episodes/E179")
+    finally:
+        context.close()
     assert problems == []

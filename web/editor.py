@@ -182,7 +182,65 @@ def cached_gaps() -> dict[str, Any]:
 
 @api_bp.get("/gaps")
 def api_gaps():
-    """Every gap report as JSON; ``?report=<id>`` for one (ids: kg.gaps.REPORT_IDS)."""
+    """Every gap report as JSON; ``?report=<id>`` for one (ids: kg.gaps.REPORT_IDS).
+    ---
+    get:
+      summary: Coverage gaps for editors, each row with the evidence that produced it
+      tags: [editor]
+      parameters:
+        - name: report
+          in: query
+          schema:
+            type: string
+            enum: [uncovered-papers, terms, unexplained-terms, quiet-topics, thin-episodes, broken-references]
+      responses:
+        "200":
+          description: The reports (computed once per published graph).
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [graph, reports]
+                properties:
+                  graph:
+                    type: object
+                    description: the published graph these reports describe
+                    properties:
+                      version: {type: string}
+                      newest_episode: {type: [string, "null"], description: quiet topics count back from it}
+                      quiet_weeks: {type: integer}
+                      episodes: {type: integer}
+                  reports:
+                    type: array
+                    items:
+                      type: object
+                      required: [id, title, count, rows]
+                      properties:
+                        id: {type: string}
+                        title: {type: string}
+                        description: {type: string}
+                        count: {type: integer}
+                        rows:
+                          type: array
+                          items:
+                            type: object
+                            required: [subject, reason, evidence]
+                            properties:
+                              subject:
+                                type: object
+                                properties:
+                                  kind: {type: string}
+                                  id: {type: string}
+                                  label: {type: string}
+                                  url: {type: [string, "null"]}
+                              reason: {type: string}
+                              evidence:
+                                type: array
+                                items:
+                                  type: object
+                                  properties: {text: {type: string}, url: {type: [string, "null"]}}
+        "400": {$ref: "#/components/responses/Error"}
+    """
     only = request.args.get("report")
     if only and only not in REPORT_IDS:
         return api_error(400, "bad_request", f"unknown report {only!r}; use one of {', '.join(REPORT_IDS)}")

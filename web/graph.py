@@ -247,7 +247,51 @@ def _args(default_kinds: list[str] | None = None) -> tuple[str | None, int, int,
 @bp.get("/api/graph")
 def api_graph():
     """``?focus=<ref or IRI>&depth=0..2`` -> a neighbourhood; no focus -> the overview (``limit``, ``kinds``,
-    a comma list of kinds or ``all``, the default)."""
+    a comma list of kinds or ``all``, the default).
+    ---
+    get:
+      summary: A node's neighbourhood, or the overview, as vis-network data made with pyvis
+      tags: [graph]
+      parameters:
+        - {name: focus, in: query, schema: {type: string}, example: paper/arxiv/2305.18290,
+           description: "a node: its IRI, or the IRI without https://paperdive.ai/id/"}
+        - {name: depth, in: query, schema: {type: integer, minimum: 0, maximum: 2, default: 1}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 2000},
+           description: the overview's most connected nodes}
+        - {name: kinds, in: query, schema: {type: string}, example: "episode,paper",
+           description: "a comma list of node kinds, or all"}
+      responses:
+        "200":
+          description: The nodes, edges, vis-network options and what was asked.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [nodes, edges, options, meta]
+                properties:
+                  nodes:
+                    type: array
+                    items:
+                      type: object
+                      required: [id, label, kind, url]
+                      properties:
+                        id: {type: string}
+                        label: {type: string}
+                        kind: {type: string}
+                        url: {type: [string, "null"]}
+                        state: {type: [string, "null"], description: "covered or recommended-only (papers)"}
+                        degree: {type: integer}
+                  edges:
+                    type: array
+                    items:
+                      type: object
+                      required: [from, to, kind]
+                      properties: {from: {type: string}, to: {type: string}, kind: {type: string}}
+                  options: {type: object}
+                  meta: {type: object}
+        "400": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+    """
     try:
         focus, depth, limit, kinds = _args()
     except ValueError as exc:
