@@ -356,3 +356,107 @@ def test_an_update_rewrites_what_the_changed_source_touched_and_strips_the_dropp
     assert set(p.changed) <= {glossary_graph, "https://paperdive.ai/id/graph/derived"} | mention_graphs
     state_rows = [row for tx in txs if tx[0][0] == "sync_set_state.cypher" for row in tx[0][1]["rows"]]
     assert {r["iri"] for r in state_rows} == set(p.changed)
+
+
+# -- the whole app served from a Bolt peer that answers each Cypher file with its SPARQL twin's rows --------
+# (tests/boltreplay.py: the driver, Neo4jStore and the page assembly are real; only the server is a stand-in)
+
+API_PATHS = [
+    "/api/stats",
+    "/api/episodes",
+    "/api/episodes/E172",
+    "/api/episodes/E162",
+    "/api/papers/arxiv/2305.18290",
+    "/api/terms",
+    "/api/terms/chain-of-thought",
+    "/api/terms/chain-of-thought/card",
+    "/api/graph",
+    "/api/graph?kinds=episode,paper,topic,review",
+    "/api/graph?focus=episode/E172&depth=2",
+    "/api/graph?focus=term/chain-of-thought",
+    "/api/graph?focus=paper/arxiv/2305.18290",
+    "/api/graph?focus=review/2026-06-28&depth=0",
+    "/api/gaps",
+    "/api/gaps?report=broken-references",
+]
+HTML_PATHS = [
+    "/",
+    "/episodes/E172",
+    "/papers/arxiv/2305.18290",
+    "/terms/chain-of-thought",
+    "/glossary",
+    "/topics/ai-for-scientific-discovery",
+    "/reviews/",
+    "/reviews/2026-06-28",
+    "/graph",
+    "/graph?focus=episode/E172",
+    "/methods/",
+    "/methods/chain-of-thought",
+]
+
+
+@pytest.fixture(scope="module")
+def neo4j_served(sample_rdf, tmp_path_factory):
+    from boltreplay import RdfAnswers, ReplayPeer
+
+    from conftest import Server
+
+    answers = RdfAnswers(sample_rdf)
+    with ReplayPeer(answers) as peer:
+        srv = Server(peer.uri, ready_path="/openapi.json", log_dir=tmp_path_factory.mktemp("neo4j-served"))
+        try:
+            yield srv, peer, answers
+        finally:
+            srv.stop()
+
+
+def _get(url: str) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=60) as resp:
+            return resp.status, resp.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
+def _unversioned(body: str):
+    import json
+
+    data = json.loads(body)
+    if isinstance(data, dict) and isinstance(data.get("graph"), dict):
+        data["graph"].pop("version", None)  # the published generation, or the sync's id
+    return data
+
+
+@pytest.mark.parametrize("path", API_PATHS)
+def test_the_app_served_from_neo4j_answers_what_the_embedded_store_answers(path, server, neo4j_served):
+    srv, peer, _answers = neo4j_served
+    status, body = _get(srv.url + path)
+    assert status == 200, body[:500] + "\n" + srv.output()[-2000:]
+    expected_status, expected = _get(server.url + path)
+    assert expected_status == 200
+    assert _unversioned(body) == _unversioned(expected)
+    assert not peer.failures, peer.failures
+
+
+@pytest.mark.parametrize("path", HTML_PATHS)
+def test_every_page_served_from_neo4j_opens(path, neo4j_served):
+    srv, peer, _answers = neo4j_served
+    status, body = _get(srv.url + path)
+    assert status == 200, body[:500] + "\n" + srv.output()[-2000:]
+    assert "E097" not in body and "no Cypher" not in body
+    assert not peer.failures, peer.failures
+
+
+def test_the_graph_view_and_gap_reports_run_their_cypher_twins_on_neo4j(neo4j_served):
+    srv, peer, answers = neo4j_served
+    for path in ("/api/gaps", "/api/graph", "/api/graph?focus=episode/E172&depth=2"):
+        assert _get(srv.url + path)[0] == 200
+    run = set(answers.names_run)
+    gaps = {n for n in queries.names(".cypher") if n.startswith("gaps_")}
+    assert gaps and gaps <= run, sorted(gaps - run)
+    assert {"graph_edges.cypher", "graph_nodes.cypher", "graph_edges.s.cypher", "graph_edges.o.cypher",
+            "graph_nodes.n.cypher"} <= run
+    assert not peer.failures, peer.failures

@@ -10,7 +10,7 @@ WITH t,
      [(place:Resource)<-[:MENTION_IN]-(m:Resource)-[:MENTION_OF]->(t) WHERE m.mentionCount IS NOT NULL
       | [label IN labels(place) WHERE label <> 'Resource'
          | {place: place.iri, class: 'https://paperdive.ai/ontology#' + label, count: m.mentionCount}]] AS found
-WITH t, reduce(all = [], hits IN found | all + hits) AS hits
+WITH t, reduce(acc = [], x IN found | acc + x) AS hits
 UNWIND CASE WHEN hits = [] THEN [null] ELSE hits END AS hit
 RETURN DISTINCT t.iri AS t, t.prefLabel AS label, t.termKind AS kind, hit.place AS `where`,
        hit.class AS whereClass, hit.count AS count
