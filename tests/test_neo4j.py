@@ -460,3 +460,17 @@ def test_the_graph_view_and_gap_reports_run_their_cypher_twins_on_neo4j(neo4j_se
     assert {"graph_edges.cypher", "graph_nodes.cypher", "graph_edges.s.cypher", "graph_edges.o.cypher",
             "graph_nodes.n.cypher"} <= run
     assert not peer.failures, peer.failures
+
+
+@pytest.mark.parametrize("args", [["--json"], ["thin-episodes"], ["broken-references", "--json"]])
+def test_kg_gaps_on_neo4j_prints_what_it_prints_on_the_embedded_store(args, sample_store, neo4j_served):
+    _srv, peer, _answers = neo4j_served
+    on_neo4j = kg_cmd("gaps", "--store", peer.uri, *args)
+    embedded = kg_cmd("gaps", "--store", str(sample_store), *args)
+    if "--json" in args:
+        assert _unversioned(on_neo4j.stdout) == _unversioned(embedded.stdout)
+    else:
+        head, _, body = on_neo4j.stdout.partition("\n")  # the first line names the graph's version
+        assert head.startswith("graph ") and "18 episodes" in head
+        assert body == embedded.stdout.partition("\n")[2] and "E171" in body
+    assert not peer.failures, peer.failures
