@@ -238,3 +238,12 @@ def test_review_page_links_terms_server_side(server):
     for section in re.split(r"<section|<h[1-6]", html):
         terms = re.findall(r'data-term="([a-z0-9-]+)"', section)
         assert len(terms) == len(set(terms))
+
+
+def test_review_page_links_each_e_number_to_its_episode(server):
+    with urllib.request.urlopen(server.url + "/reviews/2026-06-28", timeout=10) as resp:
+        html = resp.read().decode()
+    refs = re.findall(r'<a class="episode-ref" href="/episodes/(E\d+)">(E\d+)</a>', html)
+    assert refs and all(a == b for a, b in refs)
+    assert {a for a, _b in refs} == {f"E{n}" for n in range(162, 180)}  # every episode the review discusses
+    assert "E172</a>" in html and not re.search(r'data-term="[^"]*"[^>]*>E\d+<', html)

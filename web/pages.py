@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+import re
+
+from flask import Blueprint, abort, render_template, request, url_for
 from markupsafe import Markup
 
 from kg import graphview
+from kg.nlp.linker import text_nodes
 from kg.rdf.namespaces import topic_iri
 from kg.search import matches, search_text
 from kgweb.db import get_store
@@ -80,6 +83,31 @@ def review(review_id: str):
     data = get_store().review(review_id)
     if data is None:
         abort(404, f"There is no review {review_id}.")
-    # The body is rendered (and escaped) first, then its text nodes are linked to the glossary.
-    linked, _spans = get_linker().annotate_html(render_template("_review_body.html", review=data), first_only_setting())
+    # The body is rendered (and escaped) first, then its text nodes are linked: E-numbers to their
+    # episodes, then terms to the glossary (never inside those links).
+    body = link_episode_refs(render_template("_review_body.html", review=data), _episode_ids())
+    linked, _spans = get_linker().annotate_html(body, first_only_setting())
     return render_template("review.html", review=data, body=Markup(linked))
+
+
+_EPISODE_REF = re.compile(r"(?<![\w-])E(\d{1,6})(?![\w-])")
+
+
+def _episode_ids() -> set[str]:
+    return {e["id"] for e in get_store().episodes()}
+
+
+def link_episode_refs(markup: str, known: set[str]) -> str:
+    """Each ``E172`` in the text nodes of ``markup`` that names a known episode becomes a link to it."""
+    parts: list[str] = []
+    pos = 0
+    for lo, hi, _section in text_nodes(markup):
+        for m in _EPISODE_REF.finditer(markup, lo, hi):
+            if m.group() not in known:
+                continue
+            href = url_for("pages.episode", episode_id=m.group())
+            parts.append(markup[pos : m.start()])
+            parts.append(f'<a class="episode-ref" href="{href}">{m.group()}</a>')
+            pos = m.end()
+    parts.append(markup[pos:])
+    return "".join(parts)
