@@ -61,6 +61,7 @@ RELATIONSHIPS: dict[str, str] = {
     KG.coRecommended.value: "CO_RECOMMENDED",
     KG.evaluatedOn.value: "EVALUATED_ON",
     CITO.extends.value: "EXTENDS",
+    KG.extends.value: "KG_EXTENDS",  # the project's sub-property of cito:extends, kept apart as in the RDF
     KG.denotes.value: "DENOTES",
     CITO.cites.value: "CITES",
     SCHEMA.isPartOf.value: "IS_PART_OF",

@@ -19,6 +19,7 @@ import pytest
 
 from conftest import ROOT
 from kg import propertygraph, queries
+from kg.store.neo4j import RDF_ONLY, cypher_stem, twin, twins_of
 
 LINTER = ROOT / "scripts" / "lint_cypher.cjs"
 PACKAGE = ROOT / "node_modules" / "@neo4j-cypher" / "language-support"
@@ -71,10 +72,19 @@ def test_statement_has_zero_diagnostics(name, diagnostics):
     assert not problems, "\n".join(problems)
 
 
+_STRING_OR_COMMENT = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|//[^\n]*")
+
+
 def _strip(text: str) -> str:
-    """Cypher without comments and string literals (so a `$` inside them is not a parameter)."""
-    text = re.sub(r"//[^\n]*", "", text)
-    return re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", "''", text)
+    """Cypher without comments and string literals (so a `$` inside them is not a parameter).
+
+    One pass, left to right, so a ``//`` inside a string ('https://…') is not taken for a comment.
+    """
+    return _STRING_OR_COMMENT.sub(lambda m: "" if m.group().startswith("//") else "''", text)
+
+
+def test_strip_keeps_code_after_a_url_in_a_string():
+    assert _strip("RETURN 'https://x' + $a AS b // $c") == "RETURN '' + $a AS b "
 
 
 @pytest.mark.parametrize("name", CYPHER_FILES)
@@ -117,38 +127,121 @@ def test_no_cypher_hides_in_python_code():
     assert not offenders, "move these Cypher statements into kg/queries/*.cypher:\n" + "\n".join(offenders)
 
 
-def _return_columns(cypher: str) -> list[str]:
-    """The column names of a statement's last RETURN clause."""
+_TOKENS = re.compile(r"[()\[\]{}]|\b(?:UNION(?:\s+ALL)?|RETURN|ORDER\s+BY|SKIP|LIMIT)\b|,", re.IGNORECASE)
+
+
+def _top_level(text: str):
+    """``(token, start, end)`` of the brackets, commas and clause keywords outside any bracket."""
+    depth = 0
+    for m in _TOKENS.finditer(text):
+        token = m.group()
+        if token in "([{":
+            depth += 1
+        elif token in ")]}":
+            depth -= 1
+        elif depth == 0:
+            yield " ".join(token.upper().split()), m.start(), m.end()
+
+
+def _return_columns(cypher: str) -> list[list[str]]:
+    """The column names of a statement: those of the last top-level RETURN of each UNION branch.
+
+    RETURNs inside ``COUNT { }``, ``EXISTS { }`` or ``CALL () { }`` are not the statement's own.
+    """
     text = _strip(cypher)
-    tail = re.split(r"\bRETURN\b", text)[-1]
-    tail = re.split(r"\b(?:ORDER BY|SKIP|LIMIT)\b", tail)[0]
-    tail = re.sub(r"^\s*DISTINCT\b", "", tail)
-    items, depth, current = [], 0, ""
-    for ch in tail:
-        depth += ch in "([{"
-        depth -= ch in ")]}"
-        if ch == "," and depth == 0:
-            items.append(current)
-            current = ""
-        else:
-            current += ch
-    items.append(current)
+    branches, start = [], 0
+    for token, a, b in _top_level(text):
+        if token.startswith("UNION"):
+            branches.append(text[start:a])
+            start = b
+    branches.append(text[start:])
+    return [_branch_columns(branch) for branch in branches]
+
+
+def _branch_columns(text: str) -> list[str]:
+    returns = [b for token, _a, b in _top_level(text) if token == "RETURN"]
+    assert returns, "no top-level RETURN"
+    tail = text[returns[-1] :]
+    items, start = [], 0
+    for token, a, b in _top_level(tail):
+        if token == ",":
+            items.append(tail[start:a])
+            start = b
+        elif token in ("ORDER BY", "SKIP", "LIMIT"):
+            break
+    else:
+        a = len(tail)
+    items.append(tail[start:a])
+    items[0] = re.sub(r"^\s*DISTINCT\b", "", items[0], flags=re.IGNORECASE)
     cols = []
     for item in items:
-        m = re.search(r"\bAS\s+(\w+)\s*$", item.strip())
-        cols.append(m.group(1) if m else item.strip())
+        m = re.search(r"\bAS\s+(`?)(\w+)\1\s*$", item.strip(), flags=re.IGNORECASE)
+        cols.append(m.group(2) if m else item.strip())
     return cols
 
 
-TWINS = [n for n in CYPHER_FILES if n.removesuffix(".cypher") + ".rq" in queries.names(".rq")]
+def test_the_column_reader_reads_unions_subqueries_and_quoted_names():
+    text = """CALL () { MATCH (a) RETURN a.x AS inner UNION MATCH (b) RETURN b.x AS inner }
+    RETURN inner, COUNT { MATCH (c) RETURN c } AS n, [x IN [1, 2] | x] AS `where`
+    ORDER BY n, inner
+    UNION
+    MATCH (d) WITH d RETURN DISTINCT d.y AS inner, 0 AS n, null AS `where` LIMIT 3"""
+    assert _return_columns(text) == [["inner", "n", "where"], ["inner", "n", "where"]]
+
+
+def _rq_variables(rq: str) -> list[str]:
+    return [v.value for v in pyoxigraph.Store().query(queries.load(rq)).variables]
+
+
+RQ_FILES = queries.names(".rq")
+TWINS = [n for n in CYPHER_FILES if cypher_stem(n) + ".rq" in RQ_FILES]
+
+
+def test_the_page_queries_have_twins_in_the_list():
+    assert {"episode.cypher", "graph_edges.cypher", "graph_edges.s.cypher", "gaps_urls.cypher"} <= set(TWINS)
 
 
 @pytest.mark.parametrize("name", TWINS)
 def test_cypher_twin_returns_the_columns_of_the_sparql_query(name):
-    """Page assembly is shared, so X.cypher must return exactly the columns of X.rq, in order."""
-    rq = name.removesuffix(".cypher") + ".rq"
-    variables = [v.value for v in pyoxigraph.Store().query(queries.load(rq)).variables]
-    assert _return_columns(queries.load(name)) == variables
+    """Page assembly is shared, so a twin of X.rq must return exactly the columns of X.rq, in order."""
+    variables = _rq_variables(cypher_stem(name) + ".rq")
+    for columns in _return_columns(queries.load(name)):
+        assert columns == variables
+
+
+@pytest.mark.parametrize("name", TWINS)
+def test_a_twin_takes_only_variables_of_its_sparql_query(name):
+    """A parameter of a twin is a variable the Oxigraph store binds (pyoxigraph binds projected ones only)."""
+    variables = set(_rq_variables(cypher_stem(name) + ".rq"))
+    assert queries.cypher_parameters(name) <= variables
+
+
+@pytest.mark.parametrize("rq", RQ_FILES)
+def test_every_sparql_query_has_a_cypher_twin_or_a_reason(rq):
+    """A new kg/queries/X.rq fails here until X.cypher (or X.<bound>.cypher) exists, or RDF_ONLY says why not."""
+    if rq in RDF_ONLY:
+        assert not twins_of(rq), f"{rq} has a Cypher twin: take it out of RDF_ONLY"
+        return
+    assert twins_of(rq), (
+        f"{rq} has no Cypher twin: write kg/queries/{rq.removesuffix('.rq')}.cypher returning its columns "
+        "(or add it to kg.store.neo4j.RDF_ONLY with the reason)"
+    )
+
+
+def test_rdf_only_names_real_queries():
+    assert set(RDF_ONLY) <= set(RQ_FILES)
+
+
+def test_one_twin_per_set_of_bound_names():
+    """The twin of a query is chosen by the names bound, so no two twins of one query declare the same set."""
+    seen: dict[tuple[str, frozenset[str]], str] = {}
+    for name in TWINS:
+        key = (cypher_stem(name), queries.cypher_parameters(name))
+        assert key not in seen, f"{name} and {seen[key]} both answer {key[0]}.rq with {sorted(key[1])} bound"
+        seen[key] = name
+    assert twin("graph_edges.rq", ["o"]) == "graph_edges.o.cypher"
+    assert twin("graph_edges.rq") == "graph_edges.cypher"
+    assert twin("graph_edges.rq", ["s", "o"]) is None
 
 
 @pytest.mark.parametrize("name", CYPHER_FILES)

@@ -13,9 +13,11 @@ import pytest
 from boltpeers import RejectingPeer, SilentPeer
 
 from conftest import ROOT, SAMPLE, kg_cmd
-from kg import propertygraph
+from kg import propertygraph, queries
+from kg.store.base import GraphStore
 from kg.store.generations import current_generation
-from kg.store.neo4j import UNSUPPORTED, Neo4jStore, safe_uri
+from kg.store.neo4j import RDF_ONLY, UNSUPPORTED, Neo4jStore, cypher_stem, query_methods, safe_uri, twin
+from kg.store.oxigraph import OxigraphStore
 from kg.sync import graph_states, node_rows, nodes_to_redo, plan, sync_transactions
 
 SECRET = "pa55-Sekrit-do-not-print"
@@ -208,8 +210,80 @@ def test_export_and_validate_need_the_embedded_store():
 
 
 def test_the_neo4j_store_implements_every_graphstore_method():
+    """Abstract or not (graph_edges, gap_rows … have a default that only raises), each has a Neo4j version."""
     assert not Neo4jStore.__abstractmethods__
     assert UNSUPPORTED == (), f"these GraphStore methods have no Cypher version yet: {UNSUPPORTED}"
+    assert {"graph_edges", "graph_nodes", "gap_rows", "glossary", "term"} <= set(query_methods())
+    for name in query_methods():
+        assert getattr(Neo4jStore, name) is not getattr(GraphStore, name), name
+
+
+def test_a_graphstore_method_without_cypher_answers_e097(monkeypatch):
+    """The fallback for a method added to GraphStore later: a clear error naming it, not a crash."""
+    from kg.errors import StoreError
+    from kg.store import neo4j as module
+
+    store = object.__new__(Neo4jStore)
+    store.target = module.Neo4jTarget("bolt://127.0.0.1:1")
+    with pytest.raises(StoreError) as exc:
+        module._no_cypher_yet("future_method")(store)
+    assert exc.value.code == "E097" and "future_method()" in str(exc.value)
+    with pytest.raises(StoreError) as exc:
+        store.select("no_such_query.rq", e="x")
+    assert exc.value.code == "E097" and "no_such_query.rq with ?e bound has no Cypher twin" in str(exc.value)
+
+
+class RecordingStore(OxigraphStore):
+    """The embedded store, noting each named query it runs and the names it binds."""
+
+    def __init__(self, path: Path):
+        self.ran: set[tuple[str, frozenset[str]]] = set()
+        super().__init__(path)
+
+    def select(self, name: str, **bindings):
+        self.ran.add((name, frozenset(bindings)))
+        return super().select(name, **bindings)
+
+
+def test_every_query_the_app_runs_has_a_cypher_twin_for_the_names_it_binds(sample_store):
+    """What the pages, the graph view, the gap reports and the contract cases ask of a store, run on the
+    embedded store: each named query, with the names it binds, has a Cypher twin declaring exactly those
+    (so the Neo4j store, which shares the assembly, answers none with E097), and no twin goes unused."""
+    import json
+    from importlib import resources
+
+    from kg import graphview
+    from kg.gaps import gap_reports
+
+    store = RecordingStore(sample_store)
+    manifest = json.loads(resources.files("kg.queries").joinpath("contract.json").read_text(encoding="utf-8"))
+    for case in manifest["cases"]:
+        if "method" in case and case["method"] not in own_methods():  # stats counts labels on Neo4j
+            getattr(store, case["method"])(*case["args"])
+    gap_reports(store)
+    graphview.overview(store)
+    for focus in ("episode/E172", "term/chain-of-thought", "paper/arxiv/2305.18290", "review/2026-06-28"):
+        graphview.neighbourhood(store, focus, depth=2)
+    graphview.topic_links(store, "https://paperdive.ai/id/topic/ai-for-scientific-discovery")
+    graphview.entity_links(store, "https://paperdive.ai/id/term/chain-of-thought")
+    for method in query_methods():
+        if method not in own_methods():
+            assert getattr(Neo4jStore, method) is getattr(OxigraphStore, method), method
+    missing = sorted(f"{name} with {sorted(bound)} bound" for name, bound in store.ran if twin(name, bound) is None)
+    assert not missing, "these queries have no Cypher twin for the names bound:\n" + "\n".join(missing)
+    assert not {name for name, _ in store.ran} & set(RDF_ONLY)
+    page_twins = {n for n in queries.names(".cypher") if cypher_stem(n) + ".rq" in queries.names(".rq")}
+    unused = sorted(page_twins - {twin(name, bound) for name, bound in store.ran})
+    assert not unused, f"no GraphStore method runs these twins: {unused}"
+
+
+def own_methods() -> set[str]:
+    """Query methods the Neo4j store answers in its own way (the others are the Oxigraph store's assembly)."""
+    return {n for n in query_methods() if getattr(Neo4jStore, n) is not getattr(OxigraphStore, n)}
+
+
+def test_only_stats_is_answered_differently():
+    assert own_methods() == {"stats"}
 
 
 def _statements(transactions):
@@ -282,3 +356,121 @@ def test_an_update_rewrites_what_the_changed_source_touched_and_strips_the_dropp
     assert set(p.changed) <= {glossary_graph, "https://paperdive.ai/id/graph/derived"} | mention_graphs
     state_rows = [row for tx in txs if tx[0][0] == "sync_set_state.cypher" for row in tx[0][1]["rows"]]
     assert {r["iri"] for r in state_rows} == set(p.changed)
+
+
+# -- the whole app served from a Bolt peer that answers each Cypher file with its SPARQL twin's rows --------
+# (tests/boltreplay.py: the driver, Neo4jStore and the page assembly are real; only the server is a stand-in)
+
+API_PATHS = [
+    "/api/stats",
+    "/api/episodes",
+    "/api/episodes/E172",
+    "/api/episodes/E162",
+    "/api/papers/arxiv/2305.18290",
+    "/api/terms",
+    "/api/terms/chain-of-thought",
+    "/api/terms/chain-of-thought/card",
+    "/api/graph",
+    "/api/graph?kinds=episode,paper,topic,review",
+    "/api/graph?focus=episode/E172&depth=2",
+    "/api/graph?focus=term/chain-of-thought",
+    "/api/graph?focus=paper/arxiv/2305.18290",
+    "/api/graph?focus=review/2026-06-28&depth=0",
+    "/api/gaps",
+    "/api/gaps?report=broken-references",
+]
+HTML_PATHS = [
+    "/",
+    "/episodes/E172",
+    "/papers/arxiv/2305.18290",
+    "/terms/chain-of-thought",
+    "/glossary",
+    "/topics/ai-for-scientific-discovery",
+    "/reviews/",
+    "/reviews/2026-06-28",
+    "/graph",
+    "/graph?focus=episode/E172",
+    "/methods/",
+    "/methods/chain-of-thought",
+]
+
+
+@pytest.fixture(scope="module")
+def neo4j_served(sample_rdf, tmp_path_factory):
+    from boltreplay import RdfAnswers, ReplayPeer
+
+    from conftest import Server
+
+    answers = RdfAnswers(sample_rdf)
+    with ReplayPeer(answers) as peer:
+        srv = Server(peer.uri, ready_path="/openapi.json", log_dir=tmp_path_factory.mktemp("neo4j-served"))
+        try:
+            yield srv, peer, answers
+        finally:
+            srv.stop()
+
+
+def _get(url: str) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=60) as resp:
+            return resp.status, resp.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
+def _unversioned(body: str):
+    import json
+
+    data = json.loads(body)
+    if isinstance(data, dict) and isinstance(data.get("graph"), dict):
+        data["graph"].pop("version", None)  # the published generation, or the sync's id
+    return data
+
+
+@pytest.mark.parametrize("path", API_PATHS)
+def test_the_app_served_from_neo4j_answers_what_the_embedded_store_answers(path, server, neo4j_served):
+    srv, peer, _answers = neo4j_served
+    status, body = _get(srv.url + path)
+    assert status == 200, body[:500] + "\n" + srv.output()[-2000:]
+    expected_status, expected = _get(server.url + path)
+    assert expected_status == 200
+    assert _unversioned(body) == _unversioned(expected)
+    assert not peer.failures, peer.failures
+
+
+@pytest.mark.parametrize("path", HTML_PATHS)
+def test_every_page_served_from_neo4j_opens(path, neo4j_served):
+    srv, peer, _answers = neo4j_served
+    status, body = _get(srv.url + path)
+    assert status == 200, body[:500] + "\n" + srv.output()[-2000:]
+    assert "E097" not in body and "no Cypher" not in body
+    assert not peer.failures, peer.failures
+
+
+def test_the_graph_view_and_gap_reports_run_their_cypher_twins_on_neo4j(neo4j_served):
+    srv, peer, answers = neo4j_served
+    for path in ("/api/gaps", "/api/graph", "/api/graph?focus=episode/E172&depth=2"):
+        assert _get(srv.url + path)[0] == 200
+    run = set(answers.names_run)
+    gaps = {n for n in queries.names(".cypher") if n.startswith("gaps_")}
+    assert gaps and gaps <= run, sorted(gaps - run)
+    assert {"graph_edges.cypher", "graph_nodes.cypher", "graph_edges.s.cypher", "graph_edges.o.cypher",
+            "graph_nodes.n.cypher"} <= run
+    assert not peer.failures, peer.failures
+
+
+@pytest.mark.parametrize("args", [["--json"], ["thin-episodes"], ["broken-references", "--json"]])
+def test_kg_gaps_on_neo4j_prints_what_it_prints_on_the_embedded_store(args, sample_store, neo4j_served):
+    _srv, peer, _answers = neo4j_served
+    on_neo4j = kg_cmd("gaps", "--store", peer.uri, *args)
+    embedded = kg_cmd("gaps", "--store", str(sample_store), *args)
+    if "--json" in args:
+        assert _unversioned(on_neo4j.stdout) == _unversioned(embedded.stdout)
+    else:
+        head, _, body = on_neo4j.stdout.partition("\n")  # the first line names the graph's version
+        assert head.startswith("graph ") and "18 episodes" in head
+        assert body == embedded.stdout.partition("\n")[2] and "E171" in body
+    assert not peer.failures, peer.failures

@@ -7,9 +7,13 @@ transaction (``session.execute_read`` / ``execute_write`` with a transaction fun
 once; each file declares its parameters (``// params: e``) and a call with any other set is refused.
 
 Page assembly is shared with the Oxigraph store: its methods only call ``self.select(name, **values)``
-and every ``kg/queries/X.cypher`` returns the columns of ``X.rq`` (``tests/test_cypher_lint.py`` checks
-that), so the page dicts are the same by construction. A ``GraphStore`` method with no Cypher version
-yet raises a clear error (E097) instead of making the store unusable.
+and every Cypher twin of ``X.rq`` returns the columns of ``X.rq`` (``tests/test_cypher_lint.py`` checks
+that), so the page dicts are the same by construction. A twin is chosen by the names bound: ``X.cypher``,
+or a variant ``X.<anything>.cypher``, whose ``// params:`` line declares exactly those names (a query that
+may bind ``?s`` or ``?o`` has one twin per case, each anchored at its bound node: ``graph_edges.cypher``,
+``graph_edges.s.cypher``, ``graph_edges.o.cypher``). Every ``.rq`` has a twin unless :data:`RDF_ONLY` says
+why not. A ``GraphStore`` method with no Cypher version yet raises a clear error (E097) instead of making
+the store unusable; ``tests/test_neo4j.py`` checks that there is none.
 
 Settings: the URI comes from ``--store``/``KG_STORE`` (or ``NEO4J_URI`` for ``kg sync neo4j``); user,
 password and database from ``NEO4J_USER`` (default ``neo4j``), ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``
@@ -26,8 +30,9 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -285,6 +290,45 @@ class Connection:
         self.driver.close()
 
 
+#: The SPARQL queries with no Cypher twin, and why (tests/test_cypher_lint.py checks that every other
+#: ``kg/queries/*.rq`` has one, and tests/test_neo4j.py that no GraphStore method runs one of these).
+RDF_ONLY: dict[str, str] = {
+    "mention_texts.rq": "build time only: the glossary linker reads the texts from the RDF store (kg.mentions)",
+    "stats_nodes.rq": "Neo4jStore.stats counts labels instead (stats_labels.cypher)",
+    "stats_edges.rq": "Neo4jStore.stats counts relationship types instead (stats_types.cypher)",
+}
+
+#: GraphStore members that are not queries (every other public method needs a Cypher version).
+LIFECYCLE = frozenset({"refresh", "version", "close"})
+
+
+def cypher_stem(cypher: str) -> str:
+    """The SPARQL query a Cypher file is the twin of, without suffix: ``graph_edges.s.cypher`` -> ``graph_edges``."""
+    return cypher.removesuffix(".cypher").split(".")[0]
+
+
+@cache
+def _twins() -> dict[tuple[str, frozenset[str]], str]:
+    table: dict[tuple[str, frozenset[str]], str] = {}
+    rq = {n.removesuffix(".rq") for n in queries.names(".rq")}
+    for name in queries.names(".cypher"):
+        stem = cypher_stem(name)
+        if stem in rq:
+            table.setdefault((stem, queries.cypher_parameters(name)), name)
+    return table
+
+
+def twin(rq: str, bound: Iterable[str] = ()) -> str | None:
+    """The Cypher file that answers the SPARQL query ``rq`` with these names bound, or None."""
+    return _twins().get((rq.removesuffix(".rq"), frozenset(bound)))
+
+
+def twins_of(rq: str) -> dict[frozenset[str], str]:
+    """Every Cypher twin of ``rq``, by the set of names it binds."""
+    stem = rq.removesuffix(".rq")
+    return {bound: name for (s, bound), name in _twins().items() if s == stem}
+
+
 def sync_version(states: list[dict[str, Any]]) -> str:
     """An id of what was synced: changes whenever any named graph's content does."""
     h = hashlib.sha256()
@@ -343,12 +387,14 @@ class Neo4jStore(GraphStore):
 
     # -- querying ------------------------------------------------------------------
     def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
-        """Rows of the Cypher twin of a named query (``episode.rq`` -> ``episode.cypher``)."""
-        cypher = name[: -len(".rq")] + ".cypher" if name.endswith(".rq") else name
-        if cypher not in queries.names(".cypher"):
+        """Rows of the Cypher twin of a named query for the names bound (``episode.rq`` + e -> ``episode.cypher``)."""
+        cypher = name if name.endswith(".cypher") else twin(name, bindings)
+        if cypher is None:
+            bound = ", ".join(f"?{k}" for k in sorted(bindings)) or "nothing"
             raise StoreError(
                 "E097",
-                f"{name} has no Cypher twin ({cypher}) yet, so the Neo4j store cannot answer this page",
+                f"{name} with {bound} bound has no Cypher twin yet (kg/queries/{name.removesuffix('.rq')}[.*].cypher "
+                "declaring those parameters), so the Neo4j store cannot answer it",
                 _where(self.target),
             )
         params = {k: (v.value if isinstance(v, NamedNode) else v) for k, v in bindings.items()}
@@ -383,7 +429,8 @@ class Neo4jStore(GraphStore):
     review = OxigraphStore.review
     topic = OxigraphStore.topic
     topics = OxigraphStore.topics
-    # graph view and gap reports: the same assembly; each raises E097 until its queries have Cypher twins
+    # graph view and gap reports: the same assembly over graph_edges[.s|.o].cypher, graph_nodes[.n].cypher
+    # and gaps_*.cypher
     graph_edges = OxigraphStore.graph_edges
     graph_nodes = OxigraphStore.graph_nodes
     gap_rows = OxigraphStore.gap_rows
@@ -403,8 +450,22 @@ def _no_cypher_yet(name: str):
     return method
 
 
-#: GraphStore methods the Neo4j store cannot answer yet (each raises E097).
-UNSUPPORTED: tuple[str, ...] = tuple(sorted(Neo4jStore.__abstractmethods__))
+def query_methods() -> list[str]:
+    """The public ``GraphStore`` methods that answer from the graph (all but :data:`LIFECYCLE`)."""
+    return sorted(
+        name for name, member in vars(GraphStore).items()
+        if not name.startswith("_") and name not in LIFECYCLE and callable(member)
+    )
+
+
+#: GraphStore methods the Neo4j store cannot answer yet (each raises E097): abstract ones it does not
+#: define, and those it inherits from GraphStore's default (which only raises NotImplementedError).
+UNSUPPORTED: tuple[str, ...] = tuple(
+    sorted(
+        set(Neo4jStore.__abstractmethods__)
+        | {n for n in query_methods() if getattr(Neo4jStore, n) is getattr(GraphStore, n)}
+    )
+)
 for _name in UNSUPPORTED:
     setattr(Neo4jStore, _name, _no_cypher_yet(_name))
 abc.update_abstractmethods(Neo4jStore)

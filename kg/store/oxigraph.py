@@ -82,20 +82,22 @@ def run_select(store: pyoxigraph.Store, name: str, **bindings: Any) -> list[dict
     return rows
 
 
+def glossary_row(r: dict[str, Any]) -> dict[str, Any]:
+    """One glossary index entry from a row of ``glossary.rq`` (or of its Cypher twin)."""
+    return {
+        "slug": local_id(r["t"], "term"),
+        "label": r["label"],
+        "definition": r["definition"],
+        "kind": r["kind"],
+        "aliases": _split(r["aliases"]),
+        "acronyms": _split(r["acronyms"]),
+        "variants": _split(r["variants"]),
+    }
+
+
 def glossary_rows(store: pyoxigraph.Store) -> list[dict[str, Any]]:
     """The glossary index rows (also what the linker is built from, at build and at serve time)."""
-    return [
-        {
-            "slug": local_id(r["t"], "term"),
-            "label": r["label"],
-            "definition": r["definition"],
-            "kind": r["kind"],
-            "aliases": _split(r["aliases"]),
-            "acronyms": _split(r["acronyms"]),
-            "variants": _split(r["variants"]),
-        }
-        for r in run_select(store, "glossary.rq")
-    ]
+    return [glossary_row(r) for r in run_select(store, "glossary.rq")]
 
 
 def _one_per_paper(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -373,7 +375,7 @@ class OxigraphStore(GraphStore):
         }
 
     def glossary(self) -> list[dict[str, Any]]:
-        return glossary_rows(self.raw)
+        return [glossary_row(r) for r in self.select("glossary.rq")]
 
     def reviews(self) -> list[dict[str, Any]]:
         return [
