@@ -1,4 +1,10 @@
-"""Enrichment run after sources are written: derived edges (and, later, mentions).
+"""Enrichment run after the sources are written: a sequence of steps.
+
+Each step takes the store being written and the :class:`~kg.store.changes.Changes`
+of this write (everything, for a build; the touched nodes, for an ingest), and
+updates what it owns. A step that writes edges records what it touched in
+``changes`` so the steps after it see it; derived edges come last, since they are
+computed from everything else.
 
 Kept apart from the pipeline so each step can be run and tested alone.
 """
@@ -9,9 +15,21 @@ from collections.abc import Callable
 
 import pyoxigraph
 
-from kg.derive import refresh_derived
+from kg import derive
+from kg.store.changes import Changes
+
+Progress = Callable[[str], None]
 
 
-def enrich(store: pyoxigraph.Store, progress: Callable[[str], None] = lambda _m: None) -> None:
-    n = refresh_derived(store)
-    progress(f"derived edges: {n} quads")
+def derived_edges(store: pyoxigraph.Store, changes: Changes, progress: Progress) -> None:
+    """Related episodes and co-recommended papers (:mod:`kg.derive`), updated incrementally."""
+    progress(str(derive.update(store, changes)))
+
+
+STEPS: tuple[Callable[[pyoxigraph.Store, Changes, Progress], None], ...] = (derived_edges,)
+
+
+def enrich(store: pyoxigraph.Store, changes: Changes | None = None, progress: Progress = lambda _m: None) -> None:
+    changes = changes if changes is not None else Changes(full=True)
+    for step in STEPS:
+        step(store, changes, progress)

@@ -32,6 +32,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EDITOR_USER", "", "Editor login name (the editor pages are disabled while unset)."),
     Setting("EDITOR_PASSWORD", "", "Editor password (compared in constant time)."),
     Setting("GAP_QUIET_WEEKS", 4, "A topic with no episode in this many weeks counts as gone quiet."),
+    Setting(
+        "BUILD_WORKERS",
+        "",
+        "Processes that parse sources during `kg build` (empty: one per core for corpora over 16 MB; 0: none).",
+    ),
 )
 
 
