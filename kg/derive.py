@@ -326,6 +326,12 @@ class DerivedIndex:
         self._f_ix: dict[tuple[str, int], int] = {}
         self._rank: np.ndarray | None = None
 
+    def materialised_quads(self) -> int:
+        """How many quads the derived graph holds (6 per related episode, 4 per co-recommendation, 2 more)."""
+        buf_ptr, _ = self.buf.packed()
+        co_ptr, _ = self.co.packed()
+        return 2 + 6 * int(np.minimum(np.diff(buf_ptr), TOP_RELATED).sum()) + 4 * int(np.diff(co_ptr).sum())
+
     # -- slots -----------------------------------------------------------------------
     def _reindex(self) -> None:
         self._ep_ix = {e: i for i, e in enumerate(self.episodes)}
@@ -696,20 +702,27 @@ def refresh_derived(store: pyoxigraph.Store) -> int:
 
 def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
     """Bring the derived graph up to date after ``changes``; exact, and cheap when they are small."""
-    if changes.full:
-        return rebuild(store, changes.target)
-    idx = DerivedIndex.load(changes.previous)
+    idx = None if changes.full else DerivedIndex.load(changes.previous)
     if idx is None or not store.contains_named_graph(DERIVED_GRAPH):
-        return rebuild(store, changes.target)
-    if not changes.touched:
-        if changes.target is not None:
-            idx.save(changes.target)
-        return Stats("incremental", episodes=int(idx.alive.sum()))
-    stats = _Updater(store, idx, changes).run()
+        return _rebuild_counted(store, changes)
+    before = idx.materialised_quads()
+    stats = _Updater(store, idx, changes).run() if changes.touched else Stats("incremental")
     if stats is None:
-        return rebuild(store, changes.target)
+        return _rebuild_counted(store, changes)
+    stats.episodes = int(idx.alive.sum())
+    stats.quads = idx.materialised_quads()
+    changes.quad_delta += stats.quads - before
     if changes.target is not None:
         idx.save(changes.target)
+    return stats
+
+
+def _rebuild_counted(store: pyoxigraph.Store, changes: Changes) -> Stats:
+    before = 0
+    if store.contains_named_graph(DERIVED_GRAPH):
+        before = sum(1 for _ in store.quads_for_pattern(None, None, None, DERIVED_GRAPH))
+    stats = rebuild(store, changes.target)
+    changes.quad_delta += stats.quads - before
     return stats
 
 
@@ -870,21 +883,22 @@ class _Updater:
         check = affected | Cset
         for f in label_changed | {f for f in D if (w_old[f] > 0) != (w_new[f] > 0)}:
             check.update(idx.fe.row(f).tolist())
-        rewritten = 0
+        rewrite: list[int] = []
+        text: list[str] = []
         for a in sorted(check):
             rows = idx.related_rows(a, w_new)
             digest = idx.row_digest(_digest_rows(idx, rows))
-            if digest == idx.digest[a]:
-                continue
-            self._remove_related(a)
-            store.load(idx.related_nq(a, rows).encode("utf-8"), format=RdfFormat.N_QUADS)
-            idx.digest[a] = digest
-            rewritten += 1
-        for p in idx.recompute_co(papers_touched):
-            self._remove_co(p)
-            store.load(idx.co_nq(p).encode("utf-8"), format=RdfFormat.N_QUADS)
-            rewritten += 1
-        stats.rewritten = rewritten
+            if digest != idx.digest[a]:
+                rewrite.append(a)
+                text.append(idx.related_nq(a, rows))
+                idx.digest[a] = digest
+        co = idx.recompute_co(papers_touched)
+        text += [idx.co_nq(p) for p in co]
+        self._delete(rewrite, _DELETE_RELATED)
+        self._delete(co, _DELETE_CO, papers=True)
+        if text:
+            store.load("".join(text).encode("utf-8"), format=RdfFormat.N_QUADS)
+        stats.rewritten = len(rewrite) + len(co)
         stats.episodes = int(idx.alive.sum())
         return stats
 
@@ -934,25 +948,23 @@ class _Updater:
         idx.complete[a] = bool(complete and inc == 0 and len(L) <= BUFFER)
         return True
 
-    def _remove_related(self, a: int) -> None:
-        store, g = self.store, DERIVED_GRAPH
-        en = NamedNode(self.idx.episodes[a])
-        for q in list(store.quads_for_pattern(en, KG.relatedEpisode, None, g)):
-            store.remove(q)
-        for q in list(store.quads_for_pattern(en, KG.relatedness, None, g)):
-            store.remove(q)
-            if isinstance(q.object, NamedNode):
-                for q2 in list(store.quads_for_pattern(q.object, None, None, g)):
-                    store.remove(q2)
+    def _delete(self, slots: list[int], template: str, papers: bool = False) -> None:
+        """Delete the materialised rows of many episodes (or papers) in one update."""
+        names = self.idx.f_iri if papers else self.idx.episodes
+        for i in range(0, len(slots), 500):
+            values = " ".join(f"<{names[x]}>" for x in slots[i : i + 500])  # IRIs held by NamedNodes
+            self.store.update(PREFIXES + template.replace("VALUES_HERE", values))
 
-    def _remove_co(self, p: int) -> None:
-        store, g = self.store, DERIVED_GRAPH
-        pn = NamedNode(self.idx.f_iri[p])
-        for q in list(store.quads_for_pattern(pn, KG.coRecommended, None, g)):
-            store.remove(q)
-            if isinstance(q.object, NamedNode):
-                for q2 in list(store.quads_for_pattern(q.object, None, None, g)):
-                    store.remove(q2)
+
+_DELETE_RELATED = f"""
+DELETE {{ GRAPH <{DERIVED_GRAPH.value}> {{ ?a kg:relatedEpisode ?o . ?a kg:relatedness ?n . ?n ?p ?v }} }}
+WHERE {{ VALUES ?a {{ VALUES_HERE }}
+  GRAPH <{DERIVED_GRAPH.value}> {{ {{ ?a kg:relatedEpisode ?o }} UNION {{ ?a kg:relatedness ?n . ?n ?p ?v }} }} }}
+"""
+_DELETE_CO = f"""
+DELETE {{ GRAPH <{DERIVED_GRAPH.value}> {{ ?a kg:coRecommended ?n . ?n ?p ?v }} }}
+WHERE {{ VALUES ?a {{ VALUES_HERE }} GRAPH <{DERIVED_GRAPH.value}> {{ ?a kg:coRecommended ?n . ?n ?p ?v }} }}
+"""
 
 
 __all__ = [

@@ -33,7 +33,7 @@ from kg.queries import PREFIXES
 from kg.rdf.mapping import map_episode, map_glossary, map_podcast, map_review
 from kg.records import Feed, Glossary, Review
 from kg.store.changes import Changes, replace_graph
-from kg.store.generations import current_generation, writing
+from kg.store.generations import current_generation, read_meta, write_meta, writing
 
 log = logging.getLogger("kg.pipeline")
 
@@ -478,6 +478,7 @@ def build(
 
         enrich(gen.store, Changes(full=True, target=gen.path), progress)
         result.quads = len(gen.store)
+        write_meta(gen.path, {"quads": result.quads})
     result.warnings = [str(w) for w in report.warnings]
     current = current_generation(store_path)
     result.generation = current.name if current else None
@@ -511,7 +512,9 @@ def ingest(
             from kg.enrich import enrich
 
             enrich(gen.store, changes, progress)
-            result.quads = len(gen.store)
+            before = read_meta(gen.previous).get("quads")
+            result.quads = before + changes.quad_delta if isinstance(before, int) else len(gen.store)
+            write_meta(gen.path, {"quads": result.quads})
     except _Unchanged:
         pass
     result.warnings = [str(w) for w in report.warnings]

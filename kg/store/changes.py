@@ -27,6 +27,7 @@ class Changes:
     touched: set[str] = field(default_factory=set)
     previous: Path | None = None
     target: Path | None = None
+    quad_delta: int = 0  # quads added minus quads removed by this write (kept so nobody counts the store)
 
     def touch(self, quads: Iterable[Quad]) -> None:
         for q in quads:
@@ -53,6 +54,7 @@ def replace_graph(store: pyoxigraph.Store, graph: NamedNode, quads: list[Quad], 
         changes.touch(added)
     for q in removed:
         store.remove(q)
+    changes.quad_delta += len(added) - len(removed)
     if added:
         store.extend(list(added))
     if exists and not new:

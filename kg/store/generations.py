@@ -46,6 +46,25 @@ def current_generation(root: str | Path) -> Path | None:
     return path if path.is_dir() else None
 
 
+META_FILE = "kg-meta.json"
+
+
+def read_meta(gen: Path | None) -> dict:
+    """Facts kept beside a generation's store (``{"quads": N}``); empty if there are none."""
+    import json
+
+    try:
+        return json.loads((Path(gen) / META_FILE).read_text(encoding="utf-8")) if gen else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def write_meta(gen: Path, meta: dict) -> None:
+    import json
+
+    (Path(gen) / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+
+
 def _generations(root: Path) -> list[tuple[int, Path]]:
     out = []
     if root.is_dir():
