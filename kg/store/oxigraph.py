@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pyoxigraph
 from pyoxigraph import Literal, NamedNode, Variable
@@ -68,6 +69,19 @@ def paper_label(key: str | None, title: str | None) -> str:
     if scheme == "doi":
         return f"doi:{ident}"
     return ident.replace("-", " ")
+
+
+def _fields(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Rows of (field, value), as the field-per-row queries return them, grouped by field."""
+    out: dict[str, list[Any]] = {}
+    for r in rows:
+        out.setdefault(r["field"], []).append(r["value"])
+    return out
+
+
+def _first(fields: dict[str, list[Any]], name: str) -> Any:
+    values = fields.get(name)
+    return min(values, key=str) if values else None
 
 
 def _split(value: str | None) -> list[str]:
@@ -158,22 +172,21 @@ class OxigraphStore(GraphStore):
     # -- page data -----------------------------------------------------------------
     def episode(self, episode_id: str) -> dict[str, Any] | None:
         e = episode_iri(episode_id)
-        rows = self.select("episode.rq", e=e)
-        if not rows:
+        fields = _fields(self.select("episode.rq", e=e))
+        if "episode" not in fields:
             return None
-        row = rows[0]
         out: dict[str, Any] = {
             "id": episode_id,
             "iri": e.value,
-            "number": row["number"],
-            "title": row["title"] or episode_id,
-            "url": row["url"],
-            "published": row["published"],
-            "duration": row["duration"],
-            "summary": row["summary"],
-            "review_summary": row["reviewSummary"],
-            "generation_note": row["note"],
-            "generated_on": row["generatedOn"],
+            "number": _first(fields, "number"),
+            "title": _first(fields, "title") or episode_id,
+            "url": _first(fields, "url"),
+            "published": _first(fields, "published"),
+            "duration": _first(fields, "duration"),
+            "summary": _first(fields, "summary"),
+            "review_summary": _first(fields, "reviewSummary"),
+            "generation_note": _first(fields, "note"),
+            "generated_on": _first(fields, "generatedOn"),
         }
         src = self.select("episode_source.rq", e=e)
         out["paper"] = (
@@ -212,7 +225,7 @@ class OxigraphStore(GraphStore):
                 "title": r["title"],
                 "note": r["note"],
                 "url": r["url"],
-                "paper": r["key"],
+                "paper": unquote(local_id(r["paper"], "paper")) if r["paper"] else None,
             }
             for r in self.select("episode_reading.rq", e=e)
         ]
@@ -246,28 +259,41 @@ class OxigraphStore(GraphStore):
                 "number": r["number"],
                 "title": r["title"] or local_id(r["e"], "episode"),
                 "published": r["published"],
-                "paper": r["key"],
+                "paper": unquote(local_id(r["paper"], "paper")) if r["paper"] else None,
             }
             for r in self.select("episodes.rq")
         ]
 
     def paper(self, key: str) -> dict[str, Any] | None:
         p = paper_iri(key)
-        rows = self.select("paper.rq", p=p)
-        if not rows:
+        fields = _fields(self.select("paper.rq", p=p))
+        if "paper" not in fields:
             return None
-        titles = sorted({r["title"] for r in rows if r["title"]}, key=len, reverse=True)
-        row = rows[0]
+        titles = sorted(fields.get("title", []), key=lambda t: (-len(t), t))
         episodes = self.select("paper_episodes.rq", p=p)
+        co: dict[str, dict[str, Any]] = {}
+        for r in self.select("paper_corecommended.rq", p=p):
+            item = co.setdefault(r["other"], {"count": r["count"], "key": None, "titles": []})
+            if r["field"] == "key":
+                item["key"] = r["value"] if item["key"] is None else min(item["key"], r["value"])
+            else:
+                item["titles"].append(r["value"])
+        co_recommended = []
+        for item in co.values():
+            title = sorted(item["titles"], key=lambda t: (-len(t), t))[0] if item["titles"] else None
+            co_recommended.append(
+                {"key": item["key"], "title": title, "label": paper_label(item["key"], title), "count": item["count"]}
+            )
+        co_recommended.sort(key=lambda x: (-x["count"], x["key"] or ""))
         return {
             "key": key,
             "iri": p.value,
             "title": titles[0] if titles else None,
             "label": paper_label(key, titles[0] if titles else None),
-            "url": row["url"],
-            "published": row["published"],
-            "arxiv": row["arxiv"],
-            "doi": row["doi"],
+            "url": _first(fields, "url"),
+            "published": _first(fields, "published"),
+            "arxiv": _first(fields, "arxiv"),
+            "doi": _first(fields, "doi"),
             "covered_by": [
                 {"id": local_id(r["e"], "episode"), "number": r["number"], "title": r["title"]}
                 for r in episodes
@@ -278,10 +304,7 @@ class OxigraphStore(GraphStore):
                 for r in episodes
                 if r["how"] == "recommends"
             ],
-            "co_recommended": [
-                {"key": r["key"], "title": r["title"], "label": paper_label(r["key"], r["title"]), "count": r["count"]}
-                for r in self.select("paper_corecommended.rq", p=p)
-            ],
+            "co_recommended": co_recommended,
         }
 
     def term(self, slug: str) -> dict[str, Any] | None:
