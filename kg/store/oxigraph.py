@@ -22,6 +22,7 @@ from kg.errors import Location, StoreError
 from kg.rdf.namespaces import (
     KG_NS,
     episode_iri,
+    graph_iri,
     local_id,
     paper_iri,
     review_iri,
@@ -381,7 +382,7 @@ class OxigraphStore(GraphStore):
         if not rows:
             return None
         sections: list[dict[str, Any]] = []
-        for p in self.select("review_paragraphs.rq", r=r):
+        for p in self.select("review_paragraphs.rq", r=r, g=graph_iri("review", review_id)):
             topic = local_id(p["topic"], "topic") if p["topic"] else None
             if (
                 not sections
@@ -411,15 +412,18 @@ class OxigraphStore(GraphStore):
 
     def topic(self, slug: str) -> dict[str, Any] | None:
         rows = self.select("topic.rq", t=topic_iri(slug))
-        if not rows:
+        fields = _fields([r for r in rows if r["field"] != "episode"])
+        if "topic" not in fields:
             return None
+        episodes: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            if r["field"] == "episode" and r["e"] not in episodes:
+                episodes[r["e"]] = {"id": local_id(r["e"], "episode"), "number": r["number"], "title": r["etitle"]}
         return {
             "slug": slug,
-            "title": rows[0]["title"],
-            "summary": rows[0]["summary"],
-            "episodes": [
-                {"id": local_id(r["e"], "episode"), "number": r["number"], "title": r["etitle"]} for r in rows if r["e"]
-            ],
+            "title": _first(fields, "title"),
+            "summary": _first(fields, "summary"),
+            "episodes": list(episodes.values()),
         }
 
     def topics(self) -> list[dict[str, Any]]:
