@@ -205,3 +205,25 @@ def test_weights_count_rare_links_more():
     assert derive.feature_weight(derive.MAX_FEATURE_DF + 1) == 0
     weights = [derive.feature_weight(df) for df in range(2, derive.MAX_FEATURE_DF + 1)]
     assert weights == sorted(weights, reverse=True) and weights[-1] > 0
+
+
+def test_a_build_with_parse_workers_gives_the_same_graph(corpus, tmp_path):
+    stores = {}
+    for workers in ("0", "2"):
+        store = tmp_path / f"kg-{workers}"
+        kg_cmd("build", "--data", str(corpus), "--store", str(store), env={"KG_BUILD_WORKERS": workers})
+        stores[workers] = kg_cmd("export", "--store", str(store), "--format", "nq", "-").stdout
+    assert stores["0"] == stores["2"]
+    assert len(stores["0"].splitlines()) > 10_000
+
+
+def test_a_bad_feed_among_many_fails_the_build_and_names_it(corpus, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(corpus, data)
+    bad = data / "feed-0002.xml"
+    bad.write_text(bad.read_text(encoding="utf-8").replace("<item>", "<item><item>", 1), encoding="utf-8")
+    store = tmp_path / "kg"
+    proc = kg_cmd("build", "--data", str(data), "--store", str(store), check=False, env={"KG_BUILD_WORKERS": "2"})
+    assert proc.returncode == 1
+    assert "feed-0002.xml" in proc.stderr and "Traceback" not in proc.stderr
+    assert current_generation(store) is None  # nothing was published
