@@ -27,6 +27,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from kg.nlp.linker import Linker
 from kg.queries import load
 from kg.rdf.namespaces import DATA_NS, KG, RDF, XSD, graph_iri, term_iri
+from kg.store.changes import Changes, replace_graph
 from kg.store.oxigraph import glossary_rows
 
 _GRAPH_PREFIX = DATA_NS + "graph/"
@@ -84,30 +85,31 @@ def _mention_graphs(store: pyoxigraph.Store) -> list[NamedNode]:
     ]
 
 
-def refresh_mentions(store: pyoxigraph.Store, sources: Iterable[str] | None = None) -> int:
-    """Recompute mention graphs: of the given source graphs, or of every source when ``None``.
+def refresh_mentions(store: pyoxigraph.Store, changes: Changes) -> int:
+    """Bring the mention graphs up to date after a write; the number of mention quads written.
 
-    Returns the number of mention quads written.
+    A build (``changes.full``) or a changed glossary relinks every text; otherwise only the
+    texts of the source graphs the write replaced. Each mention graph is replaced through
+    :func:`~kg.store.changes.replace_graph`, so the steps after this one (derived edges) see
+    which chapters and terms gained or lost a mention.
     """
-    linker = store_linker(store)
-    if sources is None:
-        for g in _mention_graphs(store):
-            store.remove_graph(g)
+    relink_all = changes.full or any(g.startswith(_GRAPH_PREFIX + "glossary/") for g in changes.graphs)
+    if relink_all:
         rows = texts(store)
-        targets: list[str] = sorted({g for g, _n, _t in rows})
+        sources = {g for g, _n, _t in rows} | {
+            _GRAPH_PREFIX + g.value[len(MENTION_GRAPH_PREFIX) :] for g in _mention_graphs(store)
+        }
     else:
-        targets = sorted(set(sources))
-        rows = [r for s in targets for r in texts(store, NamedNode(s))]
-        for s in targets:
-            mg = mention_graph(s)
-            if store.contains_named_graph(mg):
-                store.remove_graph(mg)
-    by_graph = mention_quads(linker, rows)
+        sources = {g for g in changes.graphs if is_source_with_text(g)}
+        rows = [r for s in sorted(sources) for r in texts(store, NamedNode(s))]
+    if not sources:
+        return 0
+    by_graph = mention_quads(store_linker(store), rows)
     written = 0
-    for quads in by_graph.values():
-        if quads:
-            store.extend(quads)
-            written += len(quads)
+    for source in sorted(sources):
+        quads = by_graph.get(source, [])
+        replace_graph(store, mention_graph(source), quads, changes)
+        written += len(quads)
     return written
 
 

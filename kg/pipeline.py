@@ -1,19 +1,29 @@
-"""Build and ingest: parse every source first, then write one new generation.
+"""Build and ingest: parse the sources and write them into one new generation.
 
-Nothing is written until every source has parsed, and a write becomes visible
-only when it is complete (see :mod:`kg.store.generations`), so a source that
-fails leaves the store exactly as it was.
+A write goes into a private generation that becomes visible only when it is
+complete (see :mod:`kg.store.generations`), so a source that fails, or a process
+that is killed, leaves the published store exactly as it was. A build streams:
+each source is parsed, mapped and bulk-loaded while the next is read. An ingest
+replaces only its own graphs and hands what changed to the enrichment steps.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
+import multiprocessing
+import os
+import queue
+import threading
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph
-from pyoxigraph import NamedNode, Quad
+from pyoxigraph import NamedNode, Quad, RdfFormat
 
 from kg.errors import KGError, Location, ParseError, Report
 from kg.nlp.forms import add_variants
@@ -23,7 +33,8 @@ from kg.parsers.review import read_review
 from kg.queries import PREFIXES
 from kg.rdf.mapping import map_episode, map_glossary, map_podcast, map_review
 from kg.records import Feed, Glossary, Review
-from kg.store.generations import current_generation, new_generation
+from kg.store.changes import Changes, replace_graph
+from kg.store.generations import current_generation, read_meta, write_meta, writing
 
 log = logging.getLogger("kg.pipeline")
 
@@ -75,18 +86,13 @@ class WriteResult:
 
 def discover(data_dir: str | Path) -> Sources:
     """Parse every source in a data directory: ``*.xml`` feeds, ``reviews/*.html``, ``*.yaml`` glossaries."""
-    root = Path(data_dir)
-    if not root.is_dir():
-        raise KGError("E001", "the data directory does not exist", Location(str(root)))
+    feeds, reviews, glossaries = _source_files(Path(data_dir))
     src = Sources()
-    feeds = sorted(root.glob("*.xml"))
-    if not feeds:
-        raise KGError("E001", "no feed (*.xml) in the data directory", Location(str(root)))
     for path in feeds:
         src.feeds.append(read_feed(path, src.report))
-    for path in sorted((root / "reviews").glob("*.html")) if (root / "reviews").is_dir() else []:
+    for path in reviews:
         src.reviews.append(read_review(path, src.report))
-    for path in sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml")):
+    for path in glossaries:
         src.glossaries.append(read_glossary(path, src.report))
     return src
 
@@ -127,7 +133,7 @@ def _check_review(review: Review, known: set[int], report: Report) -> set[int]:
     return allowed
 
 
-def _check_glossary(glossary: Glossary, store: pyoxigraph.Store, report: Report) -> None:
+def _stored_episodes(store: pyoxigraph.Store) -> tuple[set[str], set[tuple[str, str]]]:
     from kg.rdf.namespaces import local_id
 
     episodes = {local_id(s["e"].value, "episode") for s in store.query(_EPISODE_IDS, use_default_graph_as_union=True)}
@@ -135,6 +141,10 @@ def _check_glossary(glossary: Glossary, store: pyoxigraph.Store, report: Report)
         (local_id(s["e"].value, "episode"), s["ts"].value)
         for s in store.query(_CHAPTERS, use_default_graph_as_union=True)
     }
+    return episodes, chapters
+
+
+def _check_glossary(glossary: Glossary, episodes: set[str], chapters: set[tuple[str, str]], report: Report) -> None:
     for t in glossary.terms:
         for x in t.explained_in:
             where = Location(glossary.path, t.line, f"term {t.id!r}, explained_in")
@@ -144,62 +154,350 @@ def _check_glossary(glossary: Glossary, store: pyoxigraph.Store, report: Report)
                 report.warn("W044", f"{x.episode} has no chapter at {x.chapter}", where)
 
 
-def _graph_quads(store: pyoxigraph.Store, graph: NamedNode) -> set[Quad]:
-    return set(store.quads_for_pattern(None, None, None, graph))
-
-
-def _replace(store: pyoxigraph.Store, graph: NamedNode, quads: list[Quad], result: WriteResult) -> None:
-    if store.contains_named_graph(graph) and _graph_quads(store, graph) == set(quads):
+def _replace(
+    store: pyoxigraph.Store, graph: NamedNode, quads: list[Quad], result: WriteResult, changes: Changes
+) -> None:
+    if replace_graph(store, graph, quads, changes):
+        result.graphs_written.append(graph.value)
+        changes.graphs.add(graph.value)
+    else:
         result.graphs_unchanged.append(graph.value)
-        return
-    store.remove_graph(graph) if store.contains_named_graph(graph) else None
-    store.extend(quads)
-    result.graphs_written.append(graph.value)
 
 
-def _write_all(store: pyoxigraph.Store, src: Sources, result: WriteResult, progress: Callable[[str], None]) -> None:
+def _write_all(
+    store: pyoxigraph.Store, src: Sources, result: WriteResult, changes: Changes, progress: Callable[[str], None]
+) -> None:
+    """Write parsed sources into a store that already holds a graph (an ingest)."""
     for feed in src.feeds:
         g, quads = map_podcast(feed)
-        _replace(store, g, quads, result)
+        _replace(store, g, quads, result, changes)
         for ep in feed.episodes:
             g, quads = map_episode(ep, feed.path)
-            _replace(store, g, quads, result)
+            _replace(store, g, quads, result, changes)
         progress(f"feed {feed.path}: {len(feed.episodes)} episodes")
     for review in src.reviews:
         allowed = _check_review(review, _known_numbers(store), src.report)
         g, quads = map_review(review, allowed)
-        _replace(store, g, quads, result)
+        _replace(store, g, quads, result, changes)
         progress(f"review {review.id}")
     for glossary in src.glossaries:
-        _check_glossary(glossary, store, src.report)
+        _check_glossary(glossary, *_stored_episodes(store), src.report)
         add_variants(glossary)
         g, quads = map_glossary(glossary)
-        _replace(store, g, quads, result)
+        _replace(store, g, quads, result, changes)
         progress(f"glossary {glossary.path}: {len(glossary.terms)} terms")
-    from kg.enrich import enrich
 
-    enrich(store, result.graphs_written, progress)
+
+class _Loader:
+    """Bulk-loads N-Quads chunks into a private, unpublished store from a second thread.
+
+    pyoxigraph's bulk loader releases the GIL, so loading one chunk overlaps with
+    parsing and mapping the next. The bulk loader is not transactional; that is safe
+    here because the generation is only published once the whole build succeeded.
+    """
+
+    def __init__(self, store: pyoxigraph.Store):
+        self.store = store
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=3)
+        self._error: BaseException | None = None
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="kg-loader", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            chunk = self._queue.get()
+            if chunk is None:
+                return
+            if self._error is None and not self._stop:
+                try:
+                    self.store.bulk_load(chunk, format=RdfFormat.N_QUADS)
+                except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+                    self._error = exc
+
+    def put(self, chunk: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        if chunk:
+            self._queue.put(chunk)
+
+    def close(self, abort: bool = False) -> None:
+        self._stop = abort
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and not abort:
+            raise self._error
+
+
+class _BulkWriter:
+    """Collects the graphs of a build (as N-Quads) and hands them to the loader in chunks.
+
+    A graph met a second time (the same item in two feeds) replaces the first, as an
+    ingest would: the loader is drained and the earlier copy removed first.
+    """
+
+    CHUNK = 8 << 20  # bytes of N-Quads per bulk load
+
+    def __init__(self, store: pyoxigraph.Store, result: WriteResult):
+        self.store, self.result = store, result
+        self.loader = _Loader(store)
+        self.pending: list[bytes] = []
+        self.size = 0
+        self.seen: set[str] = set()
+
+    def add(self, graph: NamedNode, quads: list[Quad]) -> None:
+        self.add_serialized(graph.value, pyoxigraph.serialize(quads, format=RdfFormat.N_QUADS))
+
+    def add_serialized(self, graph: str, data: bytes) -> None:
+        if graph in self.seen:
+            self._flush(wait=True)
+            node = NamedNode(graph)
+            quads = set(pyoxigraph.parse(data, format=RdfFormat.N_QUADS))
+            if set(self.store.quads_for_pattern(None, None, None, node)) == quads:
+                self.result.graphs_unchanged.append(graph)
+                return
+            self.store.remove_graph(node)
+        else:
+            self.seen.add(graph)
+            self.result.graphs_written.append(graph)
+        self.pending.append(data)
+        self.size += len(data)
+        if self.size >= self.CHUNK:
+            self._flush()
+
+    def _flush(self, wait: bool = False) -> None:
+        self.loader.put(b"".join(self.pending))
+        self.pending, self.size = [], 0
+        if wait:
+            self.loader.close()
+            self.loader = _Loader(self.store)
+
+    def close(self) -> None:
+        self._flush()
+        self.loader.close()
+
+    def abort(self) -> None:
+        self.pending, self.size = [], 0
+        self.loader.close(abort=True)
+
+
+# -- the parts of a build that run in worker processes (module level, so they pickle) -----
+
+
+@dataclass
+class _FeedPart:
+    path: str
+    episodes: int = 0
+    graphs: list[tuple[str, bytes]] = field(default_factory=list)
+    channel: tuple[str, bytes] | None = None
+    numbers: list[int] = field(default_factory=list)
+    episode_ids: list[str] = field(default_factory=list)
+    chapters: list[tuple[str, str]] = field(default_factory=list)
+    problems: list = field(default_factory=list)
+
+
+def _nq(quads: list[Quad]) -> bytes:
+    return pyoxigraph.serialize(quads, format=RdfFormat.N_QUADS)
+
+
+def _feed_part(path: str) -> _FeedPart | _Failure:
+    """Parse one feed and map its items; the graphs come back as N-Quads."""
+    report = Report()
+    try:
+        feed = read_feed(path, report)
+    except KGError as exc:
+        return _Failure.of(exc)
+    part = _FeedPart(str(path), episodes=len(feed.episodes), problems=report.problems)
+    for ep in feed.episodes:
+        g, quads = map_episode(ep, feed.path)
+        part.graphs.append((g.value, _nq(quads)))
+        if ep.number is not None:
+            part.numbers.append(ep.number)
+        part.episode_ids.append(ep.episode_id)
+        part.chapters.extend((ep.episode_id, c.timestamp) for c in ep.description.chapters)
+    g, quads = map_podcast(feed)
+    part.channel = (g.value, _nq(quads))
+    return part
+
+
+def _reviews_part(paths: list[str]) -> tuple[list[Review], list] | _Failure:
+    report = Report()
+    try:
+        return [read_review(p, report) for p in paths], report.problems
+    except KGError as exc:
+        return _Failure.of(exc)
+
+
+def _glossary_part(path: str) -> tuple[Glossary, list] | _Failure:
+    report = Report()
+    try:
+        glossary = read_glossary(path, report)
+    except KGError as exc:
+        return _Failure.of(exc)
+    add_variants(glossary)  # the inflections the linker looks for (spaCy's lemmatizer data)
+    return glossary, report.problems
+
+
+@dataclass
+class _Failure:
+    """A user error raised in a worker, carried back to be raised again (KGError does not pickle)."""
+
+    kind: str
+    problem: object
+
+    @classmethod
+    def of(cls, exc: KGError) -> _Failure:
+        return cls(type(exc).__name__, exc.problem)
+
+    def raise_again(self) -> None:
+        from kg import errors
+
+        cls = getattr(errors, self.kind, KGError)
+        p = self.problem
+        raise cls(p.code, p.message, p.where)  # type: ignore[attr-defined]
+
+
+def _unwrap(value):
+    if isinstance(value, _Failure):
+        value.raise_again()
+    return value
+
+
+def build_workers(total_bytes: int) -> int:
+    """Worker processes for a build: ``KG_BUILD_WORKERS``, else one per core for a large corpus."""
+    configured = os.environ.get("KG_BUILD_WORKERS", "").strip()
+    if configured:
+        try:
+            return max(0, int(configured))
+        except ValueError:
+            raise KGError("E001", f"KG_BUILD_WORKERS must be a number, not {configured!r}") from None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores if cores > 1 and total_bytes > 16 << 20 else 0
+
+
+@contextlib.contextmanager
+def _executor(workers: int):
+    if workers <= 0:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        try:
+            yield pool
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _ordered(pool, fn, items: list, window: int):
+    """``map(fn, items)`` in order; in the pool with at most ``window`` results waiting."""
+    if pool is None:
+        for item in items:
+            yield _unwrap(fn(item))
+        return
+    futures: deque = deque()
+    it = iter(items)
+    for item in itertools.islice(it, window):
+        futures.append(pool.submit(fn, item))
+    while futures:
+        result = futures.popleft().result()
+        nxt = next(it, None)
+        if nxt is not None:
+            futures.append(pool.submit(fn, nxt))
+        yield _unwrap(result)
+
+
+def _build_into(store: pyoxigraph.Store, root: Path, report: Report, result: WriteResult, progress) -> None:
+    """Parse, map and bulk-load every source of a data directory into an empty store."""
+    feeds, reviews, glossaries = _source_files(root)
+    total = sum(p.stat().st_size for p in (*feeds, *reviews, *glossaries))
+    workers = build_workers(total)
+    writer = _BulkWriter(store, result)
+    try:
+        with _executor(workers) as pool:
+            numbers: set[int] = set()
+            episode_ids: set[str] = set()
+            chapters: set[tuple[str, str]] = set()
+            channel: tuple[str, bytes] | None = None
+            glossary_parts = [pool.submit(_glossary_part, str(p)) for p in glossaries] if pool else None
+            for part in _ordered(pool, _feed_part, [str(p) for p in feeds], window=workers + 1):
+                report.problems.extend(part.problems)
+                for graph, data in part.graphs:
+                    writer.add_serialized(graph, data)
+                channel = part.channel  # one channel graph: the last feed's wins, as with ingest
+                numbers.update(part.numbers)
+                episode_ids.update(part.episode_ids)
+                chapters.update(part.chapters)
+                progress(f"feed {part.path}: {part.episodes} episodes")
+            if channel is not None:
+                writer.add_serialized(*channel)
+            batches = [[str(p) for p in reviews[i : i + 25]] for i in range(0, len(reviews), 25)]
+            for parsed, problems in _ordered(pool, _reviews_part, batches, window=workers * 2 + 1):
+                report.problems.extend(problems)
+                for review in parsed:
+                    allowed = _check_review(review, numbers, report)
+                    writer.add(*map_review(review, allowed))
+                    for t in review.topics:  # stub episodes this review adds are known to the next
+                        numbers.update(t.episode_numbers)
+                        episode_ids.update(f"E{n}" for n in t.episode_numbers)
+                    progress(f"review {review.id}")
+            for i, path in enumerate(glossaries):
+                got = glossary_parts[i].result() if glossary_parts else _glossary_part(str(path))
+                glossary, problems = _unwrap(got)
+                report.problems.extend(problems)
+                _check_glossary(glossary, episode_ids, chapters, report)
+                writer.add(*map_glossary(glossary))
+                progress(f"glossary {glossary.path}: {len(glossary.terms)} terms")
+    except BaseException:
+        writer.abort()  # the generation is discarded: stop loading what is queued
+        raise
+    writer.close()
+
+
+def _source_files(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
+    if not root.is_dir():
+        raise KGError("E001", "the data directory does not exist", Location(str(root)))
+    feeds = sorted(root.glob("*.xml"))
+    if not feeds:
+        raise KGError("E001", "no feed (*.xml) in the data directory", Location(str(root)))
+    reviews = sorted((root / "reviews").glob("*.html")) if (root / "reviews").is_dir() else []
+    glossaries = sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml"))
+    return feeds, reviews, glossaries
 
 
 def build(
     store_path: str | Path, data_dir: str | Path | None = None, progress: Callable[[str], None] = lambda _m: None
 ) -> WriteResult:
-    """Parse everything in ``data_dir`` and publish it as a fresh graph."""
-    src = discover(data_dir or bundled_sample())
+    """Parse everything in ``data_dir`` and publish it as a fresh graph.
+
+    Sources are parsed, mapped and bulk-loaded into a new generation as they are read;
+    the generation is published only when every source parsed and the derived edges
+    are computed, so a failed or killed build leaves the store exactly as it was.
+    """
+    root = Path(data_dir) if data_dir else bundled_sample()
+    _source_files(root)  # a missing directory or feed fails before anything is created
+    report = Report()
     result = WriteResult()
-    with new_generation(store_path, start_empty=True) as store:
-        _write_all(store, src, result, progress)
-        result.quads = len(store)
-    result.warnings = [str(w) for w in src.report.warnings]
-    gen = current_generation(store_path)
-    result.generation = gen.name if gen else None
+    with writing(store_path, start_empty=True) as gen:
+        _build_into(gen.store, root, report, result, progress)
+        from kg.enrich import enrich
+
+        enrich(gen.store, Changes(full=True, target=gen.path), progress)
+        result.quads = len(gen.store)
+        write_meta(gen.path, {"quads": result.quads})
+    result.warnings = [str(w) for w in report.warnings]
+    current = current_generation(store_path)
+    result.generation = current.name if current else None
     return result
 
 
 def ingest(
     store_path: str | Path, kind: str, path: str | Path, progress: Callable[[str], None] = lambda _m: None
 ) -> WriteResult:
-    """Parse one source and replace its graph(s) in a new generation of the store."""
+    """Parse one source and replace its graph(s) in a new generation of the store.
+
+    Only what the source's graphs changed is passed on to the enrichment steps, which
+    update the derived edges of the episodes it affects (see :mod:`kg.derive`).
+    """
     report = Report()
     record = parse_source(kind, path, report)
     src = Sources(report=report)
@@ -211,16 +509,22 @@ def ingest(
         src.glossaries.append(record)
     result = WriteResult()
     try:
-        with new_generation(store_path, start_empty=False) as store:
-            _write_all(store, src, result, progress)
-            result.quads = len(store)
+        with writing(store_path, start_empty=False) as gen:
+            changes = Changes(previous=gen.previous, target=gen.path)
+            _write_all(gen.store, src, result, changes, progress)
             if not result.graphs_written:
                 raise _Unchanged  # discard the new generation: nothing would change
+            from kg.enrich import enrich
+
+            enrich(gen.store, changes, progress)
+            before = read_meta(gen.previous).get("quads")
+            result.quads = before + changes.quad_delta if isinstance(before, int) else len(gen.store)
+            write_meta(gen.path, {"quads": result.quads})
     except _Unchanged:
         pass
     result.warnings = [str(w) for w in report.warnings]
-    gen = current_generation(store_path)
-    result.generation = gen.name if gen else None
+    current = current_generation(store_path)
+    result.generation = current.name if current else None
     return result
 
 

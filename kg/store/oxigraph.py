@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pyoxigraph
 from pyoxigraph import Literal, NamedNode, Variable
@@ -21,6 +22,7 @@ from kg.errors import Location, StoreError
 from kg.rdf.namespaces import (
     KG_NS,
     episode_iri,
+    graph_iri,
     local_id,
     paper_iri,
     review_iri,
@@ -100,15 +102,17 @@ def glossary_rows(store: pyoxigraph.Store) -> list[dict[str, Any]]:
     return [glossary_row(r) for r in run_select(store, "glossary.rq")]
 
 
-def _one_per_paper(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Co-recommended rows, one per paper (a paper titled differently by two reading lists has two rows)."""
-    out: dict[str, dict[str, Any]] = {}
+def _fields(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Rows of (field, value), as the field-per-row queries return them, grouped by field."""
+    out: dict[str, list[Any]] = {}
     for r in rows:
-        key = r["key"] or local_id(r["other"], "paper")
-        seen = out.get(key)
-        if seen is None or len(r["title"] or "") > len(seen["title"] or ""):
-            out[key] = {"key": key, "title": r["title"], "label": paper_label(key, r["title"]), "count": r["count"]}
-    return sorted(out.values(), key=lambda x: (-x["count"], x["key"]))
+        out.setdefault(r["field"], []).append(r["value"])
+    return out
+
+
+def _first(fields: dict[str, list[Any]], name: str) -> Any:
+    values = fields.get(name)
+    return min(values, key=str) if values else None
 
 
 def _split(value: str | None) -> list[str]:
@@ -192,22 +196,21 @@ class OxigraphStore(GraphStore):
     # -- page data -----------------------------------------------------------------
     def episode(self, episode_id: str) -> dict[str, Any] | None:
         e = episode_iri(episode_id)
-        rows = self.select("episode.rq", e=e)
-        if not rows:
+        fields = _fields(self.select("episode.rq", e=e))
+        if "episode" not in fields:
             return None
-        row = rows[0]
         out: dict[str, Any] = {
             "id": episode_id,
             "iri": e.value,
-            "number": row["number"],
-            "title": row["title"] or episode_id,
-            "url": row["url"],
-            "published": row["published"],
-            "duration": row["duration"],
-            "summary": row["summary"],
-            "review_summary": row["reviewSummary"],
-            "generation_note": row["note"],
-            "generated_on": row["generatedOn"],
+            "number": _first(fields, "number"),
+            "title": _first(fields, "title") or episode_id,
+            "url": _first(fields, "url"),
+            "published": _first(fields, "published"),
+            "duration": _first(fields, "duration"),
+            "summary": _first(fields, "summary"),
+            "review_summary": _first(fields, "reviewSummary"),
+            "generation_note": _first(fields, "note"),
+            "generated_on": _first(fields, "generatedOn"),
         }
         src = self.select("episode_source.rq", e=e)
         out["paper"] = (
@@ -246,7 +249,7 @@ class OxigraphStore(GraphStore):
                 "title": r["title"],
                 "note": r["note"],
                 "url": r["url"],
-                "paper": r["key"],
+                "paper": unquote(local_id(r["paper"], "paper")) if r["paper"] else None,
             }
             for r in self.select("episode_reading.rq", e=e)
         ]
@@ -280,28 +283,41 @@ class OxigraphStore(GraphStore):
                 "number": r["number"],
                 "title": r["title"] or local_id(r["e"], "episode"),
                 "published": r["published"],
-                "paper": r["key"],
+                "paper": unquote(local_id(r["paper"], "paper")) if r["paper"] else None,
             }
             for r in self.select("episodes.rq")
         ]
 
     def paper(self, key: str) -> dict[str, Any] | None:
         p = paper_iri(key)
-        rows = self.select("paper.rq", p=p)
-        if not rows:
+        fields = _fields(self.select("paper.rq", p=p))
+        if "paper" not in fields:
             return None
-        titles = sorted({r["title"] for r in rows if r["title"]}, key=len, reverse=True)
-        row = rows[0]
+        titles = sorted(fields.get("title", []), key=lambda t: (-len(t), t))
         episodes = self.select("paper_episodes.rq", p=p)
+        co: dict[str, dict[str, Any]] = {}
+        for r in self.select("paper_corecommended.rq", p=p):
+            item = co.setdefault(r["other"], {"count": r["count"], "key": None, "titles": []})
+            if r["field"] == "key":
+                item["key"] = r["value"] if item["key"] is None else min(item["key"], r["value"])
+            else:
+                item["titles"].append(r["value"])
+        co_recommended = []
+        for item in co.values():
+            title = sorted(item["titles"], key=lambda t: (-len(t), t))[0] if item["titles"] else None
+            co_recommended.append(
+                {"key": item["key"], "title": title, "label": paper_label(item["key"], title), "count": item["count"]}
+            )
+        co_recommended.sort(key=lambda x: (-x["count"], x["key"] or ""))
         return {
             "key": key,
             "iri": p.value,
             "title": titles[0] if titles else None,
             "label": paper_label(key, titles[0] if titles else None),
-            "url": row["url"],
-            "published": row["published"],
-            "arxiv": row["arxiv"],
-            "doi": row["doi"],
+            "url": _first(fields, "url"),
+            "published": _first(fields, "published"),
+            "arxiv": _first(fields, "arxiv"),
+            "doi": _first(fields, "doi"),
             "covered_by": [
                 {"id": local_id(r["e"], "episode"), "number": r["number"], "title": r["title"]}
                 for r in episodes
@@ -312,7 +328,7 @@ class OxigraphStore(GraphStore):
                 for r in episodes
                 if r["how"] == "recommends"
             ],
-            "co_recommended": _one_per_paper(self.select("paper_corecommended.rq", p=p)),
+            "co_recommended": co_recommended,
         }
 
     def term(self, slug: str) -> dict[str, Any] | None:
@@ -389,7 +405,7 @@ class OxigraphStore(GraphStore):
         if not rows:
             return None
         sections: list[dict[str, Any]] = []
-        for p in self.select("review_paragraphs.rq", r=r):
+        for p in self.select("review_paragraphs.rq", r=r, g=graph_iri("review", review_id)):
             topic = local_id(p["topic"], "topic") if p["topic"] else None
             if (
                 not sections
@@ -419,15 +435,18 @@ class OxigraphStore(GraphStore):
 
     def topic(self, slug: str) -> dict[str, Any] | None:
         rows = self.select("topic.rq", t=topic_iri(slug))
-        if not rows:
+        fields = _fields([r for r in rows if r["field"] != "episode"])
+        if "topic" not in fields:
             return None
+        episodes: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            if r["field"] == "episode" and r["e"] not in episodes:
+                episodes[r["e"]] = {"id": local_id(r["e"], "episode"), "number": r["number"], "title": r["etitle"]}
         return {
             "slug": slug,
-            "title": rows[0]["title"],
-            "summary": rows[0]["summary"],
-            "episodes": [
-                {"id": local_id(r["e"], "episode"), "number": r["number"], "title": r["etitle"]} for r in rows if r["e"]
-            ],
+            "title": _first(fields, "title"),
+            "summary": _first(fields, "summary"),
+            "episodes": list(episodes.values()),
         }
 
     def topics(self) -> list[dict[str, Any]]:

@@ -1,0 +1,69 @@
+"""What one write changed, handed to every enrichment step.
+
+A build starts from nothing (``full=True``): each step recomputes what it owns.
+An ingest replaces a few named graphs; ``touched`` collects the IRIs (subjects and
+IRI objects) of every quad added or removed, so a step can update only what those
+nodes affect. A step that writes edges itself records what it touched too (use
+:func:`replace_graph`), so the steps after it see its changes.
+
+``graphs`` names the source graphs an ingest replaced, so a step can tell what kind
+of source changed (a new glossary relinks every text; a new episode only its own).
+
+``previous`` is the generation the write started from (``None`` for a build) and
+``target`` the one being written: steps keep per-generation side files there
+(e.g. ``kg-derived.npz``, the derived-edge index), copied on write like the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph
+from pyoxigraph import NamedNode, Quad
+
+
+@dataclass
+class Changes:
+    full: bool = False
+    touched: set[str] = field(default_factory=set)
+    graphs: set[str] = field(default_factory=set)  # the source graphs this write replaced (an ingest)
+    previous: Path | None = None
+    target: Path | None = None
+    quad_delta: int = 0  # quads added minus quads removed by this write (kept so nobody counts the store)
+
+    def touch(self, quads: Iterable[Quad]) -> None:
+        for q in quads:
+            if isinstance(q.subject, NamedNode):
+                self.touched.add(q.subject.value)
+            if isinstance(q.object, NamedNode):
+                self.touched.add(q.object.value)
+
+    @property
+    def empty(self) -> bool:
+        return not self.full and not self.touched
+
+
+def replace_graph(store: pyoxigraph.Store, graph: NamedNode, quads: list[Quad], changes: Changes) -> bool:
+    """Replace one named graph by ``quads``; record the difference; False if nothing changed."""
+    exists = store.contains_named_graph(graph)
+    old = set(store.quads_for_pattern(None, None, None, graph)) if exists else set()
+    new = set(quads)
+    if exists and old == new:
+        return False
+    removed, added = old - new, new - old
+    if not changes.full:
+        changes.touch(removed)
+        changes.touch(added)
+    for q in removed:
+        store.remove(q)
+    changes.quad_delta += len(added) - len(removed)
+    if added:
+        store.extend(list(added))
+    if exists and not new:
+        store.remove_graph(graph)
+    return True
+
+
+__all__ = ["Changes", "replace_graph"]
