@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 
@@ -94,3 +95,13 @@ def test_index_lists_every_episode_once(server):
     status, body, _ = get(server, "/api/episodes")
     ids = [e["id"] for e in json.loads(body)["episodes"]]
     assert len(ids) == len(set(ids)) == 18
+
+
+def test_review_page_has_its_introduction_then_each_topic_once(server):
+    status, html, _ = get(server, "/reviews/2026-06-28")
+    assert status == 200
+    ids = re.findall(r'<section class="topic" id="(topic-[a-z0-9-]+)"', html)
+    assert len(ids) == 9 and len(set(ids)) == 9
+    intro = html.index('<section class="review-intro">')
+    assert intro < html.index('<section class="topic"')
+    assert "This week (June 22–28, 2026)" in html[intro : html.index('<section class="topic"')]
