@@ -17,17 +17,18 @@ from pyoxigraph import NamedNode, Quad
 
 from kg.errors import KGError, Location, ParseError, Report
 from kg.nlp.forms import add_variants
+from kg.parsers.entities import is_gazetteer_file, read_gazetteer
 from kg.parsers.feed import read_feed
 from kg.parsers.glossary import read_glossary
 from kg.parsers.review import read_review
 from kg.queries import PREFIXES
-from kg.rdf.mapping import map_episode, map_glossary, map_podcast, map_review
-from kg.records import Feed, Glossary, Review
+from kg.rdf.mapping import map_episode, map_gazetteer, map_glossary, map_podcast, map_review
+from kg.records import Feed, Gazetteer, Glossary, Review
 from kg.store.generations import current_generation, new_generation
 
 log = logging.getLogger("kg.pipeline")
 
-SOURCE_KINDS = ("feed", "review", "glossary")
+SOURCE_KINDS = ("feed", "review", "glossary", "entities")
 
 
 def bundled_sample() -> Path:
@@ -52,6 +53,7 @@ class Sources:
     feeds: list[Feed] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
     glossaries: list[Glossary] = field(default_factory=list)
+    gazetteers: list[Gazetteer] = field(default_factory=list)
     report: Report = field(default_factory=Report)
 
 
@@ -74,7 +76,11 @@ class WriteResult:
 
 
 def discover(data_dir: str | Path) -> Sources:
-    """Parse every source in a data directory: ``*.xml`` feeds, ``reviews/*.html``, ``*.yaml`` glossaries."""
+    """Parse every source in a data directory.
+
+    ``*.xml`` feeds, ``reviews/*.html``, ``entities.yaml`` (the entity gazetteer) and every other
+    ``*.yaml`` / ``*.yml`` file as a glossary.
+    """
     root = Path(data_dir)
     if not root.is_dir():
         raise KGError("E001", "the data directory does not exist", Location(str(root)))
@@ -87,17 +93,22 @@ def discover(data_dir: str | Path) -> Sources:
     for path in sorted((root / "reviews").glob("*.html")) if (root / "reviews").is_dir() else []:
         src.reviews.append(read_review(path, src.report))
     for path in sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml")):
-        src.glossaries.append(read_glossary(path, src.report))
+        if is_gazetteer_file(path):
+            src.gazetteers.append(read_gazetteer(path))
+        else:
+            src.glossaries.append(read_glossary(path, src.report))
     return src
 
 
-def parse_source(kind: str, path: str | Path, report: Report) -> Feed | Review | Glossary:
+def parse_source(kind: str, path: str | Path, report: Report) -> Feed | Review | Glossary | Gazetteer:
     if kind == "feed":
         return read_feed(path, report)
     if kind == "review":
         return read_review(path, report)
     if kind == "glossary":
         return read_glossary(path, report)
+    if kind == "entities":
+        return read_gazetteer(path)
     raise KGError("E001", f"unknown source kind {kind!r}; use one of {', '.join(SOURCE_KINDS)}")
 
 
@@ -144,6 +155,21 @@ def _check_glossary(glossary: Glossary, store: pyoxigraph.Store, report: Report)
                 report.warn("W044", f"{x.episode} has no chapter at {x.chapter}", where)
 
 
+def _warn_linker_conflicts(glossary: Glossary, report: Report) -> None:
+    """Forms two terms share once case, hyphens and inflections are unified: a warning naming both entries."""
+    from kg.nlp.linker import Linker, TermForms
+
+    terms = [TermForms(t.id, t.label, tuple(t.aliases), tuple(t.acronyms), tuple(t.variants)) for t in glossary.terms]
+    lines = {t.id: t.line for t in glossary.terms}
+    for c in Linker(terms).conflicts:
+        report.warn(
+            "W045",
+            f"the form {c.form!r} belongs to {c.kept!r} (line {lines.get(c.kept)}) and to {c.dropped!r}; "
+            f"the linker links it to {c.kept!r}",
+            Location(glossary.path, lines.get(c.dropped), f"term {c.dropped!r}"),
+        )
+
+
 def _graph_quads(store: pyoxigraph.Store, graph: NamedNode) -> set[Quad]:
     return set(store.quads_for_pattern(None, None, None, graph))
 
@@ -173,12 +199,17 @@ def _write_all(store: pyoxigraph.Store, src: Sources, result: WriteResult, progr
     for glossary in src.glossaries:
         _check_glossary(glossary, store, src.report)
         add_variants(glossary)
+        _warn_linker_conflicts(glossary, src.report)
         g, quads = map_glossary(glossary)
         _replace(store, g, quads, result)
         progress(f"glossary {glossary.path}: {len(glossary.terms)} terms")
+    for gazetteer in src.gazetteers:
+        g, quads = map_gazetteer(gazetteer)
+        _replace(store, g, quads, result)
+        progress(f"gazetteer {gazetteer.path}: {len(gazetteer.entities)} entities")
     from kg.enrich import enrich
 
-    enrich(store, result.graphs_written, progress)
+    enrich(store, result.graphs_written, progress, report=src.report, gazetteers=src.gazetteers)
 
 
 def build(
@@ -207,6 +238,8 @@ def ingest(
         src.feeds.append(record)
     elif isinstance(record, Review):
         src.reviews.append(record)
+    elif isinstance(record, Gazetteer):
+        src.gazetteers.append(record)
     else:
         src.glossaries.append(record)
     result = WriteResult()

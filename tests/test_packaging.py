@@ -37,6 +37,9 @@ def test_wheel_contains_package_data(tmp_path):
         "kgweb/templates/base.html",
         "kgweb/static/style.css",
         "kg/cli.py",
+        "kg/nlp/linker.py",
+        "kg/nlp/entities.py",
+        "kg/sample/entities.yaml",
         "kg/sample/feed.xml",
         "kg/sample/reviews/2026-06-28.html",
     ):

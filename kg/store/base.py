@@ -56,6 +56,7 @@ EDGE_KINDS: dict[str, str] = {
     "https://paperdive.ai/ontology#evaluatedOn": "evaluated_on",
     "http://purl.org/spar/cito/extends": "extends",
     "https://paperdive.ai/ontology#denotes": "denotes",
+    "https://paperdive.ai/ontology#mentionsEntity": "mentions_entity",
 }
 
 
