@@ -115,7 +115,8 @@ def load_catalogue(
             name = "evaluated_on" if r["p"].endswith("evaluatedOn") else "extends"
             raise KGError(
                 "E074",
-                f"{name} refers to {target!r}, which is neither a gazetteer entity nor a glossary term of an entity kind",
+                f"{name} refers to {target!r}, which is neither a gazetteer entity "
+                "nor a glossary term of an entity kind",
                 where(_entity_slug(r["s"]), r["g"], name),
             )
     cat = Catalogue()

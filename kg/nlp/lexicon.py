@@ -13,20 +13,18 @@ POS = ("noun", "verb", "adj", "adv")
 
 
 @cache
-def _index() -> dict[str, frozenset[str]]:
+def _tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]], dict[str, list[tuple[str, str]]]]:
+    """(lemmas by POS, irregular forms by POS, suffix rules by POS)."""
     from spacy.lookups import load_lookups
 
-    lookups = load_lookups("en", ["lemma_index", "lemma_exc"])
+    lookups = load_lookups("en", ["lemma_index", "lemma_exc", "lemma_rules"])
     index = lookups.get_table("lemma_index")
     exc = lookups.get_table("lemma_exc")
-    out: dict[str, frozenset[str]] = {}
-    for pos in POS:
-        words = set(index.get(pos, []))
-        for form, lemmas in (exc.get(pos) or {}).items():
-            words.add(form)
-            words.update(lemmas)
-        out[pos] = frozenset(words)
-    return out
+    rules = lookups.get_table("lemma_rules")
+    lemmas = {pos: frozenset(index.get(pos, [])) for pos in POS}
+    irregular = {pos: frozenset(form for form in (exc.get(pos) or {})) for pos in POS}
+    suffixes = {pos: [(old, new) for old, new in (rules.get(pos) or []) if old] for pos in POS}
+    return lemmas, irregular, suffixes
 
 
 @cache
@@ -43,15 +41,22 @@ def lemma(word: str) -> str:
 
 @cache
 def categories(word: str) -> frozenset[str]:
-    """The parts of speech a lower-cased word (or its lemma) may have; empty: not a known English word."""
+    """The parts of speech a word may have, as spaCy's rule lemmatizer sees it; empty: not a known English word.
+
+    A form counts for a part of speech if it is a lemma of it, an irregular form of it (``came``: verb),
+    or reaches one of its lemmas by one of its suffix rules (``policies`` -> ``policy``: noun).
+    """
     low = word.lower()
-    index = _index()
-    found = {pos for pos in POS if low in index[pos]}
-    lem = _lookup().get(low)
-    if lem and lem != low:
-        found |= {pos for pos in POS if lem in index[pos]}
-    if not found and low.endswith("s") and low[:-1] in index["noun"]:
-        found.add("noun")
+    lemmas, irregular, suffixes = _tables()
+    found = set()
+    for pos in POS:
+        if low in lemmas[pos] or low in irregular[pos]:
+            found.add(pos)
+            continue
+        for old, new in suffixes[pos]:
+            if low.endswith(old) and len(low) > len(old) and low[: len(low) - len(old)] + new in lemmas[pos]:
+                found.add(pos)
+                break
     return frozenset(found)
 
 

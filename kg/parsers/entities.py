@@ -66,7 +66,8 @@ def parse_gazetteer(text: str, *, name: str = "<entities>") -> Gazetteer:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ParseError("E070", f"not valid YAML: {problem}", Location(name, mark.line + 1 if mark else None)) from None
+        line = mark.line + 1 if mark else None
+        raise ParseError("E070", f"not valid YAML: {problem}", Location(name, line)) from None
     if root is None or not isinstance(root, yaml.MappingNode):
         raise ParseError("E071", "the gazetteer must be a mapping with an 'entities:' list", Location(name, 1))
     top = {k.value: v for k, v in root.value}

@@ -96,6 +96,16 @@ class GraphStore(ABC):
     @abstractmethod
     def topics(self) -> list[dict[str, Any]]: ...
 
+    def corpus_texts(self) -> list[dict[str, Any]]:
+        """Every text of the corpus with where it sits (the input of ``kg.discovery``).
+
+        Rows: ``{"source": graph IRI, "node": IRI, "kind": "chapter" | "summary" | "takeaway" | "reading" |
+        "paragraph" | "topic", "text": str, "episode": "E172" | None, "timestamp": "04:21" | None,
+        "start": seconds | None, "review": "2026-06-28" | None, "position": int | None,
+        "topic": slug | None, "refs": ["E164", …] (episodes a review paragraph cites)}``.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not list corpus texts yet")
+
     def refresh(self) -> bool:
         """Pick up a newer published graph; True if it changed."""
         return False
