@@ -27,6 +27,7 @@ of the text of the same length, so offsets are offsets into the input as given.
 
 from __future__ import annotations
 
+import bisect
 import html as htmllib
 import re
 from collections.abc import Iterable, Iterator
@@ -48,6 +49,9 @@ _URL_REST = re.compile(r"[^\s<>\"'`]*")
 _EMAIL_AFTER = re.compile(r"@[\w-]+(?:\.[\w-]+)+")
 _CODE = re.compile(r"`[^`\n]*`")
 _PARA_BREAK = re.compile(r"\n[ \t]*\n")
+# Joins HTML text nodes for one scan: a line break ends URLs, e-mail addresses and `code`; the NUL keeps
+# two nodes from reading as one word or one form (it is no space, so no form can span it).
+_NODE_SEP = "\n\x00"
 
 
 class Span(NamedTuple):
@@ -274,85 +278,144 @@ class Linker:
             return []
         seg = text[lo:hi] if (lo or hi != len(text)) else text
         low = normalise(seg)
-        hay = " " + boundary_text(low)
-        n = len(hay)
+        # one leading space (keys start with one: matches start a word) and one trailing (every end is checked)
+        hay = " " + boundary_text(low) + " "
         values = self._values
-        cands: list[tuple[int, int, str]] = []
+        new = tuple.__new__
+        out: list[Span] = []
+        append = out.append
         failed: list[tuple[int, int]] = []
-        # Leftmost-longest matches first: few, and nearly always the answer.
+        # Leftmost-longest matches first: few, and nearly always the answer. They come sorted and
+        # never overlap, so where none fails they are the answer as they are.
         for k, start, end in self._longest.find_matches_as_indexes(hay):
-            if end < n and hay[end] != " ":
+            if hay[end] != " ":
                 failed.append((start, end))  # must end a word, too
                 continue
             slug, checks = values[k]
+            end -= 1  # hay has one leading space
             if checks:
-                slug = _check(checks, seg[start : end - 1])
+                slug = _check(checks, seg[start:end])
                 if slug is None:
-                    failed.append((start, end))
+                    failed.append((start, end + 1))
                     continue
-            cands.append((start, 1 - end, slug))  # hay has one leading space; sorts longest first
-        # Where the longest match was no match, shorter ones starting inside it may be.
+            append(new(Span, (start, end, slug, seg[start:end])))
+        if not out and not failed:
+            return []
+        blocked = _zones(seg, low) if zones else None
+        if blocked:  # dropping what lies in a URL or code before choosing among overlaps chooses the same
+            out = _outside(out, blocked)
+        if failed:
+            out = self._with_shorter(seg, hay, out, failed, blocked)
+        if lo:
+            out = [new(Span, (lo + sp[0], lo + sp[1], sp[2], sp[3])) for sp in out]
+        return out
+
+    def _with_shorter(
+        self, seg: str, hay: str, found: list[Span], failed: list[tuple[int, int]], blocked: list | None
+    ) -> list[Span]:
+        """Where the longest match was no match, shorter ones starting inside it may be.
+
+        ``found``: the valid longest matches (sorted, never overlapping, outside ``blocked``). The
+        shorter candidates are merged in: all candidates in order of start, longest first, each taken
+        unless it overlaps one taken before. Only the neighbourhood of each candidate is looked at.
+        """
+        values = self._values
+        extras: list[tuple[int, int, str]] = []
         for fs, fe in failed:
             window = hay[fs : fe + self._max_key]
             for k, start, end in self._all.find_matches_as_indexes(window, overlapping=True):
                 start += fs
                 end += fs
-                if start >= fe or (end < n and hay[end] != " "):
+                if start >= fe or hay[end] != " ":
                     continue
                 slug, checks = values[k]
                 if checks:
                     slug = _check(checks, seg[start : end - 1])
                     if slug is None:
                         continue
-                cands.append((start, 1 - end, slug))
-        if not cands:
-            return []
-        if failed:
-            cands.sort()
-        blocked = _zones(seg, low) if zones else []
-        nb = len(blocked)
-        zi = 0
+                extras.append((start, 1 - end, slug))
+        if blocked:
+            extras = [e for e in extras if not _blocked(blocked, e[0], -e[1])]
+        if not extras:
+            return found
+        extras.sort()
+        new = tuple.__new__
+        starts = [sp[0] for sp in found]
+        nf = len(found)
         out: list[Span] = []
         last = -1
-        new = tuple.__new__
-        for start, neg_end, slug in cands:
-            if start < last:
-                continue
-            end = -neg_end
-            if nb:
-                while zi < nb and blocked[zi][1] <= start:
-                    zi += 1
-                if zi < nb and blocked[zi][0] < end:
-                    continue  # inside a URL, an e-mail address or `code`
-            out.append(new(Span, (lo + start, lo + end, slug, seg[start:end])))
-            last = end
+        fi = 0
+        for start, neg_end, slug in extras:
+            j = bisect.bisect_left(starts, start, fi)
+            if j < nf and starts[j] == start and (-found[j][1], found[j][2]) < (neg_end, slug):
+                j += 1  # the found match at the same start sorts first (longer)
+            k = fi
+            while k < j and found[k][0] < last:
+                k += 1
+            if k < j:
+                out.extend(found[k:j])
+                last = found[j - 1][1]
+            fi = max(fi, j)
+            if start >= last:
+                end = -neg_end
+                out.append(new(Span, (start, end, slug, seg[start:end])))
+                last = end
+        while fi < nf and found[fi][0] < last:
+            fi += 1
+        out.extend(found[fi:])
         return out
 
     # -- HTML ----------------------------------------------------------------------
     def find_html(self, markup: str, first_only: str | None = None) -> list[Span]:
-        """Every term in the text nodes of an HTML fragment or page (offsets into ``markup``)."""
-        spans: list[Span] = []
-        sections: list[int] = []
+        """Every term in the text nodes of an HTML fragment or page (offsets into ``markup``).
+
+        The text nodes (character references decoded) are joined with a separator no match,
+        URL, e-mail address or code span can cross (a line break and a NUL) and scanned at once:
+        the same matches as scanning each node alone, without the cost of a scan per node.
+        """
+        parts: list[str] = []
+        starts: list[int] = []
+        maps: list[tuple[int, list[int] | None, int]] = []
+        pos = 0
         for lo, hi, section in text_nodes(markup, link_headings=self.link_headings):
-            found = self._scan_html_text(markup, lo, hi)
-            spans.extend(found)
-            sections.extend([section] * len(found))
+            piece = markup[lo:hi]
+            offsets = None
+            if "&" in piece:  # character references: match on the decoded text, report markup offsets
+                piece, offsets = _decode_entities(piece)
+            starts.append(pos)
+            maps.append((lo, offsets, section))
+            parts.append(piece)
+            pos += len(piece) + len(_NODE_SEP)
+        if not parts:
+            return []
+        joined = _NODE_SEP.join(parts)
+        spans: list[Span] = []
+        append = spans.append
+        sections: list[int] = []
+        new = tuple.__new__
+        i = -1
+        last = len(starts) - 1
+        next_start = 0
+        base = shift = section = lo = 0
+        offsets = None
+        for sp in self._scan(joined, 0, len(joined), zones=True):
+            if sp[0] >= next_start:  # the span is in a later node
+                while i < last and starts[i + 1] <= sp[0]:
+                    i += 1
+                base = starts[i]
+                lo, offsets, section = maps[i]
+                shift = lo - base
+                next_start = starts[i + 1] if i < last else len(joined) + 1
+            if offsets is None:
+                append(new(Span, (sp[0] + shift, sp[1] + shift, sp[2], sp[3])))
+            else:
+                start, end = lo + offsets[sp[0] - base], lo + offsets[sp[1] - base]
+                append(new(Span, (start, end, sp[2], markup[start:end])))
+            sections.append(section)
         if first_only:
             keyed = dict(zip(spans, sections, strict=True)) if first_only == "section" else {}
             spans = _first_only(spans, lambda s: keyed.get(s, 0))
         return spans
-
-    def _scan_html_text(self, markup: str, lo: int, hi: int) -> list[Span]:
-        if "&" not in markup[lo:hi]:
-            return self._scan(markup, lo, hi, zones=True)
-        # Character references: match on the decoded text, report offsets into the markup.
-        decoded, offsets = _decode_entities(markup[lo:hi])
-        out = []
-        for s in self._scan(decoded, 0, len(decoded), zones=True):
-            start = lo + offsets[s.start]
-            end = lo + offsets[s.end]
-            out.append(Span(start, end, s.term, markup[start:end]))
-        return out
 
     def annotate_html(self, markup: str, first_only: str | None = None) -> tuple[str, list[Span]]:
         """The markup with each match wrapped in ``<a class="kg-term" data-term="slug" href="/terms/slug">``."""
@@ -363,14 +426,19 @@ class Linker:
 def wrap(markup: str, spans: list[Span], href: str = "/terms/") -> str:
     """Wrap spans (sorted, non-overlapping, inside text nodes); every other byte is kept."""
     parts: list[str] = []
+    append = parts.append
+    tags: dict[str, str] = {}
     pos = 0
-    for s in spans:
-        parts.append(markup[pos : s.start])
-        slug = htmllib.escape(s.term, quote=True)
-        parts.append(f'<a class="kg-term" data-term="{slug}" href="{href}{slug}">')
-        parts.append(markup[s.start : s.end])
-        parts.append("</a>")
-        pos = s.end
+    for start, end, term, _text in spans:
+        append(markup[pos:start])
+        tag = tags.get(term)
+        if tag is None:
+            slug = htmllib.escape(term, quote=True)
+            tag = tags[term] = f'<a class="kg-term" data-term="{slug}" href="{href}{slug}">'
+        append(tag)
+        append(markup[start:end])
+        append("</a>")
+        pos = end
     parts.append(markup[pos:])
     return "".join(parts)
 
@@ -395,7 +463,7 @@ def _zones(seg: str, low: str) -> list[tuple[int, int]]:
     if "`" in seg:
         zones += [(m.start(), m.end()) for m in _CODE.finditer(seg)]
     at = seg.find("@")
-    while at > 0:
+    while at >= 0:
         m = _EMAIL_AFTER.match(seg, at)
         start = at
         while start > 0 and (seg[start - 1].isalnum() or seg[start - 1] in "._+-"):
@@ -415,6 +483,28 @@ def _zones(seg: str, low: str) -> list[tuple[int, int]]:
     return merged
 
 
+def _blocked(blocked: list[tuple[int, int]], start: int, end: int) -> bool:
+    i = bisect.bisect_right(blocked, (start, float("inf"))) - 1
+    if i >= 0 and blocked[i][1] > start:
+        return True
+    return i + 1 < len(blocked) and blocked[i + 1][0] < end
+
+
+def _outside(spans: list[Span], blocked: list[tuple[int, int]]) -> list[Span]:
+    """The spans that touch no blocked zone (both sorted)."""
+    out: list[Span] = []
+    nb = len(blocked)
+    zi = 0
+    for sp in spans:
+        start = sp[0]
+        while zi < nb and blocked[zi][1] <= start:
+            zi += 1
+        if zi < nb and blocked[zi][0] < sp[1]:
+            continue  # inside a URL, an e-mail address or `code`
+        out.append(sp)
+    return out
+
+
 def _first_only(spans: list[Span], section_of) -> list[Span]:
     seen: set[tuple[object, str]] = set()
     out = []
@@ -427,8 +517,6 @@ def _first_only(spans: list[Span], section_of) -> list[Span]:
 
 
 def _section_of(breaks: list[int], pos: int) -> int:
-    import bisect
-
     return bisect.bisect_right(breaks, pos)
 
 
