@@ -346,9 +346,9 @@ class Linker:
         last = -1
         fi = 0
         for start, neg_end, slug in extras:
+            # no found match starts where an extra does: extras start inside failed matches, which the
+            # leftmost-longest scan stepped over
             j = bisect.bisect_left(starts, start, fi)
-            if j < nf and starts[j] == start and (-found[j][1], found[j][2]) < (neg_end, slug):
-                j += 1  # the found match at the same start sorts first (longer)
             k = fi
             while k < j and found[k][0] < last:
                 k += 1
