@@ -21,13 +21,15 @@ a page is served (tooltips, ``POST /api/annotate``), so the two always agree:
   element marked ``data-kg-skip`` or ``class="kg-skip"``;
 * optionally only the first mention of each term per section or per page.
 
-Matching is an Aho-Corasick automaton (pyahocorasick) over a lower-cased copy
-of the text of the same length, so offsets are offsets into the input as given.
+Matching is an Aho-Corasick automaton (``ahocorasick-rs``) over a lower-cased,
+boundary-normalised copy of the text of the same length (as Latin-1 bytes, one a
+character), so offsets are offsets into the input as given.
 """
 
 from __future__ import annotations
 
 import bisect
+import gc
 import html as htmllib
 import re
 from collections.abc import Iterable, Iterator
@@ -48,6 +50,7 @@ _SPACES = re.compile(r"\s+")
 _URL_REST = re.compile(r"[^\s<>\"'`]*")
 _EMAIL_AFTER = re.compile(r"@[\w-]+(?:\.[\w-]+)+")
 _CODE = re.compile(r"`[^`\n]*`")
+_GC_PAUSE_CHARS = 50_000  # texts this long are scanned with the cyclic garbage collector paused
 _PARA_BREAK = re.compile(r"\n[ \t]*\n")
 # Joins HTML text nodes for one scan: a line break ends URLs, e-mail addresses and `code`; the NUL keeps
 # two nodes from reading as one word or one form (it is no space, so no form can span it).
@@ -85,11 +88,17 @@ class Conflict:
         return f"{self.form!r} could be {self.kept!r} or {self.dropped!r}; linked to {self.kept!r}"
 
 
-def normalise(text: str) -> str:
-    """Lower-case and unify hyphens/spaces/apostrophes, keeping the length."""
+def _lower(text: str) -> str:
+    """Lower case, keeping the length."""
     low = text.lower()
     if len(low) != len(text):  # a few characters lower-case to two ('İ'): keep those as they are
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return low
+
+
+def normalise(text: str) -> str:
+    """Lower-case and unify hyphens/spaces/apostrophes, keeping the length."""
+    low = _lower(text)
     for old, new in _REPLACE:
         if old in low:
             low = low.replace(old, new)
@@ -132,6 +141,27 @@ _WORD_BYTES = (
     | {0xAA, 0xB5, 0xBA}
 )
 _BOUNDARY_TABLE = bytes(c if c in _WORD_BYTES else 0x20 for c in range(256))
+
+
+# Lower case and boundaries in one table: a Latin-1 letter or digit becomes its lower case, anything
+# else a space. (Characters outside Latin-1 are boundaries: ``encode`` makes them "?".)
+_LOWER_BOUNDARY_TABLE = bytes(
+    ord(chr(c).lower()) if c in _WORD_BYTES else 0x20 for c in range(256)
+)
+# The only characters outside Latin-1 whose lower case is in it: with one of them, lower-case as str first.
+_LOWER_INTO_LATIN1 = ("\u0178", "\u1e9e", "\u212a", "\u212b")
+
+
+def _haystack(seg: str) -> bytes:
+    """``" " + boundary_text(normalise(seg)) + " "`` as Latin-1 bytes, computed in two C passes.
+
+    Lower case is all the automaton needs from ``normalise``: hyphens, quotes and every kind of
+    space are boundaries, hence spaces, either way.
+    """
+    text = " " + seg + " "
+    if any(c in seg for c in _LOWER_INTO_LATIN1):
+        return _lower(text).encode("latin-1", errors="replace").translate(_BOUNDARY_TABLE)
+    return text.encode("latin-1", errors="replace").translate(_LOWER_BOUNDARY_TABLE)
 
 
 def boundary_text(text: str) -> str:
@@ -206,11 +236,16 @@ class Linker:
             for e in self._resolve_conflicts(key, entries):
                 by_key.setdefault(" " + boundary_text(key), []).append((punct, e.exact, e.slug))
         keys = sorted(by_key)
+        self._keys = keys
         self._values = [_compile_entries(by_key[k]) for k in keys]
+        self._slugs = [v[0] for v in self._values]  # the term, or None where the match must be checked
         self.size = len(keys)
         if keys:
-            self._longest = ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
-            self._all = ahocorasick_rs.AhoCorasick(keys)
+            # Boundary text is Latin-1 by construction: the automata run over its bytes, one byte a
+            # character, so their offsets are character offsets with no conversion.
+            raw = [k.encode("latin-1") for k in keys]
+            self._longest = ahocorasick_rs.BytesAhoCorasick(raw, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+            self._all = ahocorasick_rs.BytesAhoCorasick(raw)
             self._max_key = max(len(k) for k in keys)
 
     def _resolve_conflicts(self, key: str, entries: list[_Entry]) -> list[_Entry]:
@@ -276,10 +311,20 @@ class Linker:
         """Matches in ``text[lo:hi]`` (offsets into ``text``)."""
         if not self.size or hi <= lo:
             return []
+        if hi - lo < _GC_PAUSE_CHARS or not gc.isenabled():
+            return self._scan_text(text, lo, hi, zones)
+        # A long text makes tens of thousands of tuples that hold no cycles; the cyclic collector
+        # would walk them over and over. Pause it for the scan (it runs again right after).
+        gc.disable()
+        try:
+            return self._scan_text(text, lo, hi, zones)
+        finally:
+            gc.enable()
+
+    def _scan_text(self, text: str, lo: int, hi: int, zones: bool) -> list[Span]:
         seg = text[lo:hi] if (lo or hi != len(text)) else text
-        low = normalise(seg)
         # one leading space (keys start with one: matches start a word) and one trailing (every end is checked)
-        hay = " " + boundary_text(low) + " "
+        hay = _haystack(seg)
         values = self._values
         new = tuple.__new__
         out: list[Span] = []
@@ -287,21 +332,22 @@ class Linker:
         failed: list[tuple[int, int]] = []
         # Leftmost-longest matches first: few, and nearly always the answer. They come sorted and
         # never overlap, so where none fails they are the answer as they are.
+        slugs = self._slugs
         for k, start, end in self._longest.find_matches_as_indexes(hay):
-            if hay[end] != " ":
+            if hay[end] != 32:  # a space
                 failed.append((start, end))  # must end a word, too
                 continue
-            slug, checks = values[k]
             end -= 1  # hay has one leading space
-            if checks:
-                slug = _check(checks, seg[start:end])
+            slug = slugs[k]
+            if slug is None:
+                slug = _check(values[k][1], seg[start:end])
                 if slug is None:
                     failed.append((start, end + 1))
                     continue
             append(new(Span, (start, end, slug, seg[start:end])))
         if not out and not failed:
             return []
-        blocked = _zones(seg, low) if zones else None
+        blocked = _zones(seg, hay) if zones else None
         if blocked:  # dropping what lies in a URL or code before choosing among overlaps chooses the same
             out = _outside(out, blocked)
         if failed:
@@ -326,7 +372,7 @@ class Linker:
             for k, start, end in self._all.find_matches_as_indexes(window, overlapping=True):
                 start += fs
                 end += fs
-                if start >= fe or hay[end] != " ":
+                if start >= fe or hay[end] != 32:
                     continue
                 slug, checks = values[k]
                 if checks:
@@ -443,11 +489,16 @@ def wrap(markup: str, spans: list[Span], href: str = "/terms/") -> str:
     return "".join(parts)
 
 
-def _zones(seg: str, low: str) -> list[tuple[int, int]]:
-    """Where terms are never linked: URLs, e-mail addresses, inline `code` (sorted, merged)."""
+def _zones(seg: str, hay: bytes | None = None) -> list[tuple[int, int]]:
+    """Where terms are never linked: URLs, e-mail addresses, inline `code` (sorted, merged).
+
+    ``hay``: the haystack of ``seg`` (lower case), to look for "www." without lower-casing ``seg``.
+    """
+    if hay is None:
+        hay = _haystack(seg)
     zones: list[tuple[int, int]] = []
     for marker, back in (("://", True), ("www.", False)):
-        at = low.find(marker)
+        at = _find_marker(seg, hay, marker, 0)
         while at >= 0:
             start = at
             if back:  # the scheme: letters before "://"
@@ -459,7 +510,7 @@ def _zones(seg: str, low: str) -> list[tuple[int, int]]:
                 m = _URL_REST.match(seg, at)
                 zones.append((start, m.end()))
                 at = m.end()
-            at = low.find(marker, at + 1)
+            at = _find_marker(seg, hay, marker, at + 1)
     if "`" in seg:
         zones += [(m.start(), m.end()) for m in _CODE.finditer(seg)]
     at = seg.find("@")
@@ -483,6 +534,18 @@ def _zones(seg: str, low: str) -> list[tuple[int, int]]:
     return merged
 
 
+def _find_marker(seg: str, hay: bytes, marker: str, pos: int) -> int:
+    """The next "://" in ``seg``, or "www." in any case (found in the lower-cased ``hay``)."""
+    if marker == "://":
+        return seg.find(marker, pos)
+    at = hay.find(b"www", pos + 1)  # hay is seg shifted by one
+    while at >= 0:
+        if seg[at + 2 : at + 3] == ".":
+            return at - 1
+        at = hay.find(b"www", at + 1)
+    return -1
+
+
 def _blocked(blocked: list[tuple[int, int]], start: int, end: int) -> bool:
     i = bisect.bisect_right(blocked, (start, float("inf"))) - 1
     if i >= 0 and blocked[i][1] > start:
@@ -491,17 +554,22 @@ def _blocked(blocked: list[tuple[int, int]], start: int, end: int) -> bool:
 
 
 def _outside(spans: list[Span], blocked: list[tuple[int, int]]) -> list[Span]:
-    """The spans that touch no blocked zone (both sorted)."""
-    out: list[Span] = []
-    nb = len(blocked)
-    zi = 0
-    for sp in spans:
-        start = sp[0]
-        while zi < nb and blocked[zi][1] <= start:
-            zi += 1
-        if zi < nb and blocked[zi][0] < sp[1]:
-            continue  # inside a URL, an e-mail address or `code`
-        out.append(sp)
+    """The spans that touch no blocked zone (both sorted; spans never overlap). Zones are few:
+    each is looked up by bisection and the spans it touches are cut out."""
+    starts = [sp[0] for sp in spans]
+    out = spans
+    cuts: list[tuple[int, int]] = []
+    for a, b in blocked:
+        i = bisect.bisect_left(starts, a)
+        if i > 0 and spans[i - 1][1] > a:
+            i -= 1  # a span that starts before the zone and runs into it
+        j = bisect.bisect_left(starts, b, i)
+        if i < j:
+            cuts.append((i, j))
+    if cuts:
+        out = list(spans)
+        for i, j in reversed(cuts):
+            del out[i:j]
     return out
 
 
