@@ -33,6 +33,7 @@ import gc
 import html as htmllib
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
@@ -194,7 +195,9 @@ def _check(checks, written: str) -> str | None:
             norm = norm if norm is not None else _SPACES.sub(" ", normalise(written))
             if norm != punct:
                 continue
-        if exact is not None and _case_norm(written) not in exact:
+        # (``exact`` holds normalised forms; normalising one changes nothing, so a form written
+        # exactly as stored needs no normalising: the common case, "RL" for "RL")
+        if exact is not None and written not in exact and _case_norm(written) not in exact:
             continue
         return slug
     return None
@@ -311,15 +314,8 @@ class Linker:
         """Matches in ``text[lo:hi]`` (offsets into ``text``)."""
         if not self.size or hi <= lo:
             return []
-        if hi - lo < _GC_PAUSE_CHARS or not gc.isenabled():
+        with _collector_paused(hi - lo):
             return self._scan_text(text, lo, hi, zones)
-        # A long text makes tens of thousands of tuples that hold no cycles; the cyclic collector
-        # would walk them over and over. Pause it for the scan (it runs again right after).
-        gc.disable()
-        try:
-            return self._scan_text(text, lo, hi, zones)
-        finally:
-            gc.enable()
 
     def _scan_text(self, text: str, lo: int, hi: int, zones: bool) -> list[Span]:
         seg = text[lo:hi] if (lo or hi != len(text)) else text
@@ -368,6 +364,10 @@ class Linker:
         values = self._values
         extras: list[tuple[int, int, str]] = []
         for fs, fe in failed:
+            if hay.find(b" ", fs + 1, fe) < 0:
+                # One word ("agent" in "agentic"): every other form starting inside it is shorter and
+                # ends inside the same word, so none is a match. (Forms start at a space.)
+                continue
             window = hay[fs : fe + self._max_key]
             for k, start, end in self._all.find_matches_as_indexes(window, overlapping=True):
                 start += fs
@@ -419,6 +419,10 @@ class Linker:
         URL, e-mail address or code span can cross (a line break and a NUL) and scanned at once:
         the same matches as scanning each node alone, without the cost of a scan per node.
         """
+        with _collector_paused(len(markup)):
+            return self._find_html(markup, first_only)
+
+    def _find_html(self, markup: str, first_only: str | None) -> list[Span]:
         parts: list[str] = []
         starts: list[int] = []
         maps: list[tuple[int, list[int] | None, int]] = []
@@ -465,8 +469,27 @@ class Linker:
 
     def annotate_html(self, markup: str, first_only: str | None = None) -> tuple[str, list[Span]]:
         """The markup with each match wrapped in ``<a class="kg-term" data-term="slug" href="/terms/slug">``."""
-        spans = self.find_html(markup, first_only)
-        return wrap(markup, spans), spans
+        with _collector_paused(len(markup)):
+            spans = self.find_html(markup, first_only)
+            return wrap(markup, spans), spans
+
+
+@contextmanager
+def _collector_paused(size: int):
+    """Pause the cyclic garbage collector while a long text is linked.
+
+    A long text makes tens of thousands of tuples that hold no cycles, which the collector would
+    walk over and over; it runs again right after. Short texts, and a collector someone else
+    switched off, are left alone.
+    """
+    if size < _GC_PAUSE_CHARS or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def wrap(markup: str, spans: list[Span], href: str = "/terms/") -> str:
