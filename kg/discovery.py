@@ -43,6 +43,7 @@ the term, when one does.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -59,6 +60,7 @@ from kg.nlp.linker import Linker, TermForms, form_key
 
 EVIDENCE_WEIGHT = {"defined": 3.0, "quoted": 3.0, "name": 1.5, "phrase": 1.0}
 MAX_CONTEXTS = 3
+_MAX_RUN = 12  # longest run of content words searched for noun phrases
 MAX_DEFINITION_CHARS = 400
 
 GENERIC_WORDS = frozenset(
@@ -163,13 +165,15 @@ def find_candidates(
             _quoted(text, sent, ui, spans, add)
             _cued(doc, lowers, sent, ui, spans, add, opening=not title_case)
             _names(doc, names, sent, ui, spans, add, runs=not title_case)
-            _phrases(doc, sent, ui, spans, add)
+            _phrases(doc, text, sent, ui, spans, add)
     return _rank(cands, units, docs, covered, gloss_keys, limit)
 
 
 # -- evidence ---------------------------------------------------------------------------
 def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(a <= start and end <= b for a, b in spans)
+    """Whether [start, end) lies inside one of ``spans`` (sorted, never overlapping: linker output)."""
+    i = bisect.bisect_right(spans, (start, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= start and end <= spans[i][1]
 
 
 def _quoted(text: str, sent, ui: int, spans, add) -> None:
@@ -274,7 +278,7 @@ def _capitalised(tok) -> bool:
     return tok.is_alpha and tok.text[:1].isupper() and tok.text[1:].islower() and len(tok.text) > 1
 
 
-def _phrases(doc, sent, ui: int, spans, add) -> None:
+def _phrases(doc, text: str, sent, ui: int, spans, add) -> None:
     """Noun-phrase-like runs of 2-4 lower-case content words (a hyphenated compound counts as one word)."""
     units: list[tuple[int, int]] = []  # token ranges of word units in the sentence
     i = sent.start
@@ -288,6 +292,8 @@ def _phrases(doc, sent, ui: int, spans, add) -> None:
     run: list[tuple[int, int]] = []
 
     def flush() -> None:
+        if len(run) > _MAX_RUN:
+            return  # a dozen content words in a row is a list or a run-on string, not a noun phrase
         words = [doc[a:b].text for a, b in run]
         # leading generic modifiers and superlatives are no part of a term: "better Pareto frontier"
         lead = 0
@@ -303,7 +309,7 @@ def _phrases(doc, sent, ui: int, spans, add) -> None:
                 if _inside(spans, start, end):
                     continue
                 if _np_like([doc[a:b].text for a, b in seg]):
-                    add(doc.text[start:end], "phrase", ui)
+                    add(text[start:end], "phrase", ui)  # (doc.text joins every token on each call)
 
     for a, b in units:
         if _word_unit(doc[a:b]):
@@ -424,11 +430,11 @@ def _where(u: dict[str, Any]) -> tuple[str, str]:
     return str(u.get("node", "")), "/"
 
 
-def _episodes_of(u: dict[str, Any], sentence: str) -> list[str]:
+def _episodes_of(u: dict[str, Any], sentences: _Sentences, char: int) -> list[str]:
     """The episode of a feed text; for a review paragraph, the episodes its sentence cites (or the one it cites)."""
     if u.get("episode"):
         return [u["episode"]]
-    cited = [f"E{n}" for n in _E_REF.findall(sentence)]
+    cited = sentences.cited(char)
     if cited:
         return cited
     refs = list(u.get("refs") or [])
@@ -438,6 +444,7 @@ def _episodes_of(u: dict[str, Any], sentence: str) -> list[str]:
 def _rank(cands: dict[str, _Candidate], units, docs, covered, gloss_keys, limit: int) -> list[dict[str, Any]]:
     if not cands:
         return []
+    sentences = [_Sentences(doc) for doc in docs]
     keys = sorted(cands)
     slug = {k: f"c{i}" for i, k in enumerate(keys)}
     terms = []
@@ -465,7 +472,7 @@ def _rank(cands: dict[str, _Candidate], units, docs, covered, gloss_keys, limit:
         count = len(found)
         if count == 0 or (c.evidence == {"phrase"} and count < 2):
             continue
-        episodes = sorted({e for o in found for e in _episodes_of(units[o.unit], _sentence(docs[o.unit], o))})
+        episodes = sorted({e for o in found for e in _episodes_of(units[o.unit], sentences[o.unit], o.start)})
         weights = sorted((EVIDENCE_WEIGHT[e] for e in c.evidence), reverse=True)
         evidence = weights[0] + 0.5 * (len(weights) - 1)
         score = evidence * (1 + math.log2(count)) * (1 + 0.5 * math.log2(1 + len(episodes)))
@@ -477,7 +484,7 @@ def _rank(cands: dict[str, _Candidate], units, docs, covered, gloss_keys, limit:
                 "count": count,
                 "episodes": len(episodes),
                 "score": round(score, 3),
-                "contexts": _contexts(found, c, units, docs),
+                "contexts": _contexts(found, c, units, sentences),
                 "suggested_definition": definition,
                 "evidence": sorted(c.evidence, key=lambda e: -EVIDENCE_WEIGHT[e]),
             }
@@ -495,20 +502,44 @@ def _display(written: Counter, surfaces: Counter) -> str:
     return " ".join(best.split())
 
 
-def _sentence(doc, o: _Occurrence) -> str:
-    span = doc.char_span(o.start, o.end, alignment_mode="expand")
-    return span.sent.text if span is not None else doc.text
+class _Sentences:
+    """Sentence boundaries of one doc, found once (``Span.sent`` walks the sentence on every call)."""
+
+    def __init__(self, doc):
+        sents = list(doc.sents)
+        self.starts = [s.start_char for s in sents]
+        self.texts = [s.text for s in sents] or [doc.text]
+
+        self._refs: dict[int, list[str]] = {}
+
+    def index(self, char: int) -> int:
+        return max(0, bisect.bisect_right(self.starts, char) - 1)
+
+    def at(self, char: int) -> str:
+        return self.texts[self.index(char)]
+
+    def cited(self, char: int) -> list[str]:
+        """The episodes (E172) the sentence at ``char`` cites."""
+        i = self.index(char)
+        if i not in self._refs:
+            self._refs[i] = [f"E{n}" for n in _E_REF.findall(self.texts[i])]
+        return self._refs[i]
 
 
-def _contexts(found: list[_Occurrence], c: _Candidate, units, docs) -> list[dict[str, str]]:
+def _sentence(sentences: list[_Sentences], o: _Occurrence) -> str:
+    return sentences[o.unit].at(o.start)
+
+
+def _contexts(found: list[_Occurrence], c: _Candidate, units, sentences) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     seen_units: set[int] = set()
     seen_text: set[str] = set()
-    ordered = sorted(found, key=lambda o: (o.unit not in {d[1] for d in c.definitions}, o.unit, o.start))
+    defining = {d[1] for d in c.definitions}
+    ordered = sorted(found, key=lambda o: (o.unit not in defining, o.unit, o.start))
     for o in ordered:
         if o.unit in seen_units:
             continue
-        sentence = _clip(_sentence(docs[o.unit], o))
+        sentence = _clip(_sentence(sentences, o))
         if sentence in seen_text:
             continue
         source, url = _where(units[o.unit])

@@ -195,6 +195,7 @@ def make_nlp(pipeline: str | None = None):
             ) from None
     else:
         nlp = spacy.blank("en")
+    nlp.max_length = max(nlp.max_length, 20_000_000)  # a blank pipeline needs little memory per character
     previous = nlp.tokenizer.token_match
 
     def token_match(text: str):
