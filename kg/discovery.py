@@ -9,8 +9,9 @@ spaCy's word lists (:mod:`kg.nlp.lexicon`) in place of a tagger. Evidence that a
 phrase is a term, strongest first:
 
 * ``defined``: the text defines it: ``'X' is …``, ``'X': …``, ``'X' — …``,
-  ``'X', where …``, ``'X' (…)``, ``defines|coins|calls (this) 'X'``, ``a system
-  called X``, ``known as X``, ``dubbed X``, or a sentence that opens with ``X: …``;
+  ``'X', where …``, ``'X' (…)``, ``defines|coins|calls (this) 'X'``; or, found with a
+  spaCy ``Matcher``, ``a system called X``, ``known as X``, ``dubbed X``, ``we call this
+  X``; or a sentence that opens with ``X: …``;
 * ``quoted``: a quoted coinage ('cliff token', "capability spillover"): one to five
   words, no sentence (no comma, no leading function word); a single quoted word
   counts only when it is not an ordinary English word (scare quotes such as
@@ -99,7 +100,6 @@ _BEFORE_DEFINES = re.compile(
     r"(?:\s+(?:this|it|them|that|these|the))?\s*$",
     re.IGNORECASE,
 )
-_CUE_WORDS = (("called",), ("known", "as"), ("dubbed",), ("termed",), ("coined",), ("nicknamed",))
 _EPISODE_REF = re.compile(r"^E\d+$")
 _HEAD_SPLIT = re.compile(r"[\s]+")
 
@@ -138,6 +138,7 @@ def find_candidates(
     gloss_linker = Linker.from_rows(glossary)
     gloss_keys = _glossary_keys(glossary)
     docs = list(nlp.pipe([u["text"] for u in units]))
+    cues = _cue_matcher(nlp.vocab)
     boiler = _boilerplate(docs, units)
     covered = [[(s.start, s.end) for s in gloss_linker.find(u["text"])] for u in units]
     cands: dict[str, _Candidate] = {}
@@ -157,13 +158,13 @@ def find_candidates(
         text = u["text"]
         spans = covered[ui]
         names = [e for e in doc.ents if e.label_ == "NAME"]
-        lowers = [t.lower_ for t in doc]
+        cue_ends = sorted({end for _id, _start, end in cues(doc)})
         for sent in doc.sents:
             if sent.text.strip() in boiler:
                 continue
             title_case = u.get("kind") == "reading"  # "Title: note": titles capitalise every word
             _quoted(text, sent, ui, spans, add)
-            _cued(doc, lowers, sent, ui, spans, add, opening=not title_case)
+            _cued(doc, cue_ends, sent, ui, spans, add, opening=not title_case)
             _names(doc, names, sent, ui, spans, add, runs=not title_case)
             _phrases(doc, text, sent, ui, spans, add)
     return _rank(cands, units, docs, covered, gloss_keys, limit)
@@ -209,25 +210,39 @@ def _coinage(inner: str) -> bool:
     return True
 
 
-def _cued(doc, lowers: list[str], sent, ui: int, spans, add, opening: bool = True) -> None:
-    """``a system called AutoCog``, ``known as X``, ``dubbed X``; and a sentence opening with ``X: …``."""
+def _cue_matcher(vocab):
+    """spaCy ``Matcher`` patterns of the words that introduce a name or a coinage."""
+    from spacy.matcher import Matcher
+
+    matcher = Matcher(vocab)
+    matcher.add("CALLED", [[{"LOWER": {"IN": ["called", "dubbed", "termed", "coined", "nicknamed", "named"]}}]])
+    matcher.add("KNOWN_AS", [[{"LOWER": "known"}, {"LOWER": "as"}]])
+    matcher.add("REFERRED_TO_AS", [[{"LOWER": "referred"}, {"LOWER": "to"}, {"LOWER": "as"}]])
+    this = {"LOWER": {"IN": ["this", "it", "that", "them"]}}
+    matcher.add("CALL_THIS", [[{"LOWER": {"IN": ["call", "calls"]}}, this]])
+    return matcher
+
+
+def _cued(doc, cue_ends: list[int], sent, ui: int, spans, add, opening: bool = True) -> None:
+    """``a system called AutoCog``, ``known as X``, ``we call this X``; and a sentence opening with ``X: …``.
+
+    ``cue_ends``: where the cue matches of the doc end (the name follows).
+    """
     lo, hi = sent.start, sent.end
-    for i in range(lo, hi):
-        for cue in _CUE_WORDS:
-            if lowers[i] != cue[0] or tuple(lowers[i : i + len(cue)]) != cue:
-                continue
-            j = i + len(cue)
-            k = j
-            if j < hi and doc[j].text[:1].isupper():  # a name: its capitalised run
-                while k < hi and k - j < 4 and doc[k].text[:1].isupper():
-                    k += 1
-            else:  # content words, up to one that can only be a verb ("designed")
-                while k < hi and k - j < 4 and _content(doc[k]) and categories(doc[k].lower_) & {"noun", "adj"}:
-                    k += 1
-            if k > j:
-                span = doc[j:k]
-                if not _inside(spans, span.start_char, span.end_char):
-                    add(span.text, "defined", ui, sent, 1)
+    for j in cue_ends:
+        if not lo < j < hi:
+            continue
+        k = j
+        if doc[j].text[:1].isupper():  # a name: its capitalised run
+            while k < hi and k - j < 4 and doc[k].text[:1].isupper():
+                k += 1
+        else:  # content words, up to one that can only be a verb ("designed")
+            while k < hi and k - j < 4 and _content(doc[k]) and categories(doc[k].lower_) & {"noun", "adj"}:
+                k += 1
+        if k > j:
+            span = doc[j:k]
+            if not _inside(spans, span.start_char, span.end_char):
+                add(span.text, "defined", ui, sent, 1)
     # "Capability spillover: the untrained base model inherits …"
     if not opening:
         return

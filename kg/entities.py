@@ -22,7 +22,6 @@ entities share are reported (W071).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -196,7 +195,7 @@ def refresh_entities(
         if not sources:
             return 0
     cat = load_catalogue(store, report, gazetteers)
-    finder = EntityFinder(cat.entries.values(), cat.other_terms, pipeline=os.environ.get("KG_SPACY_PIPELINE") or None)
+    finder = EntityFinder(cat.entries.values(), cat.other_terms)
     where, _files = _locator(store, gazetteers)
     for c in finder.conflicts:
         report.warn(

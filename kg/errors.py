@@ -62,6 +62,7 @@ CATALOGUE: dict[str, str] = {
     "E073": "two gazetteer entries claim the same name or alias",
     "E074": "a gazetteer entry refers to an entity id that is neither in the gazetteer nor a glossary entity",
     "E075": "the gazetteer and the glossary give one entity two types; make them agree",
+    "E080": "the spaCy pipeline named by KG_SPACY_PIPELINE is not installed",
     "W020": "a recommended-reading item has no URL; it is kept as text without a paper link",
     "W021": "the feed's own chapter list differs from the chapters in the description",
     "W031": "an episode number is cited in the review but not in the feed",

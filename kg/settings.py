@@ -32,6 +32,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EDITOR_USER", "", "Editor login name (the editor pages are disabled while unset)."),
     Setting("EDITOR_PASSWORD", "", "Editor password (compared in constant time)."),
     Setting("GAP_QUIET_WEEKS", 4, "A topic with no episode in this many weeks counts as gone quiet."),
+    Setting(
+        "SPACY_PIPELINE",
+        "",
+        "An installed spaCy pipeline (e.g. en_core_web_sm) for entities and term discovery; empty: spaCy's blank "
+        "English with lookups (read by kg build, kg ingest and kg gaps).",
+    ),
 )
 
 

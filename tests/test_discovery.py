@@ -115,8 +115,11 @@ def test_definition_patterns_on_plain_texts():
         unit("The authors call this 'gradient starvation': the updates stop reaching early layers."),
         unit("A system called ZetaForge writes kernels. ZetaForge then profiles them."),
         unit("Gradient starvation hits deep stacks hardest."),
+        unit("We call this drift collapse, a failure of long runs."),
     ]
     found = {c["term"]: c for c in find_candidates(texts, [])}
+    assert found["drift collapse"]["evidence"] == ["defined"]
+    assert found["drift collapse"]["suggested_definition"] == "We call this drift collapse, a failure of long runs."
     assert found["gradient starvation"]["count"] == 2
     definition = found["gradient starvation"]["suggested_definition"]
     assert definition.startswith("The authors call this 'gradient starvation'")
@@ -131,3 +134,10 @@ def test_odd_texts_never_crash(text):
     for c in find_candidates([unit(text)], []):
         for ctx in c["contexts"]:
             assert isinstance(ctx["text"], str)
+
+
+def test_a_pipeline_that_is_not_installed_is_a_clear_error(sample_store):
+    proc = kg_cmd("gaps", "terms", "--store", str(sample_store), env={"KG_SPACY_PIPELINE": "xx_no_such_pipeline"},
+                  check=False)  # fmt: skip
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "E080" in proc.stderr and "xx_no_such_pipeline" in proc.stderr and "KG_SPACY_PIPELINE" in proc.stderr

@@ -237,7 +237,8 @@ def test_relations_only_where_the_text_says_so(finder):
 
 @pytest.mark.parametrize(
     "text", ["", " ", "\u200b" * 10, "🤖" * 100, "\u202eSHERLOC\u202c on SWE-Bench Lite", "<p>DPO</p>" * 50,
-             "A-" * 5000, "x" * 200_000, "on on on on SWE-Bench Lite on", "builds on builds on extends"]
+             "A-" * 5000, "x" * 200_000, "on on on on SWE-Bench Lite on", "builds on builds on extends",
+             "SHERLOC on SWE-Bench Lite, " * 5000, "Cliff-DPO builds on DPO and " * 5000]
 )  # fmt: skip
 def test_odd_text_never_crashes_and_offsets_stay_valid(finder, text):
     for e in finder.analyse(text).entities:

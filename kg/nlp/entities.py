@@ -37,8 +37,8 @@ to it, else left untyped (no node; ``kg gaps terms`` lists it for editors):
   ``X model``, ``X framework``, ``X method``, ``X score``…), or the name follows one
   (``a benchmark, X``, ``a method called X``).
 
-Relations, only where a sentence says so plainly (subjects are always *named*:
-written with a capital or a digit; both ends are entities):
+Relations, only where a sentence (of at most 150 tokens) says so plainly (subjects
+are always *named*: written with a capital or a digit; both ends are entities):
 
 * ``evaluated_on`` (method/system/model -> benchmark):
   - ``… on <benchmark>`` (``reaches 84% top-1 on SWE-Bench Lite``, ``+22 points on
@@ -62,6 +62,7 @@ written with a capital or a digit; both ends are entities):
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -74,6 +75,7 @@ from kg.nlp.linker import Linker, TermForms
 
 ENTITY_TYPES = ("method", "benchmark", "model", "metric", "system", "organisation")
 ACTORS = frozenset({"method", "system", "model"})
+MAX_SENTENCE_TOKENS = 150  # relations are read only from sentences up to this long
 
 # -- tokenizer rule ----------------------------------------------------------------------
 _ML_NAME = re.compile(r"[A-Z0-9](?:[\w.]*\w)?(?:-[A-Z0-9](?:[\w.]*\w)?)+")
@@ -210,8 +212,13 @@ def make_nlp(pipeline: str | None = None):
 
 
 @cache
-def default_nlp(pipeline: str | None = None):
+def _nlp(pipeline: str | None):
     return make_nlp(pipeline)
+
+
+def default_nlp(pipeline: str | None = None):
+    """The shared pipeline: ``pipeline``, else ``KG_SPACY_PIPELINE``, else spaCy's blank English."""
+    return _nlp(pipeline or os.environ.get("KG_SPACY_PIPELINE") or None)
 
 
 # -- records -----------------------------------------------------------------------------
@@ -364,8 +371,8 @@ class EntityFinder:
 
         for si, sent in enumerate(sents):
             here = by_sent.get(si, [])
-            if not here:
-                continue
+            if not here or len(sent) > MAX_SENTENCE_TOKENS:
+                continue  # a "sentence" this long is a list or a run-on string: nothing in it is plain
             self._evaluated_on(doc, sent, si, here, typed, by_sent, add)
             self._extends(doc, sent, si, here, typed, add)
         return list(out.values())
