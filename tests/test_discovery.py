@@ -118,7 +118,7 @@ def test_definition_patterns_on_plain_texts():
         unit("We call this drift collapse, a failure of long runs."),
     ]
     found = {c["term"]: c for c in find_candidates(texts, [])}
-    assert found["drift collapse"]["evidence"] == ["defined"]
+    assert found["drift collapse"]["evidence"][0] == "defined"
     assert found["drift collapse"]["suggested_definition"] == "We call this drift collapse, a failure of long runs."
     assert found["gradient starvation"]["count"] == 2
     definition = found["gradient starvation"]["suggested_definition"]
