@@ -81,12 +81,12 @@ def build(store: str, data: str | None) -> None:
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(["feed", "review", "glossary"]))
+@click.argument("kind", type=click.Choice(["feed", "review", "glossary", "entities"]))
 @click.argument("path", type=click.Path(dir_okay=False))
 @_store_option
 @_friendly
 def ingest(kind: str, path: str, store: str) -> None:
-    """Ingest one source (feed, review or glossary), replacing only its own graphs."""
+    """Ingest one source (feed, review, glossary or entities gazetteer), replacing only its own graphs."""
     from kg.pipeline import ingest as do_ingest
 
     if not Path(path).exists():
@@ -267,6 +267,40 @@ def annotate(file: str, is_html: bool, first_only: str | None, store: str) -> No
     linker = Linker.from_rows(_open(store).glossary())
     result = annotate_request(linker, {"html" if is_html else "text": text, "first_only": first_only})
     click.echo(json.dumps(result, ensure_ascii=False))
+
+
+@main.group()
+def gaps() -> None:
+    """Coverage gaps for editors (each report also as JSON with --json)."""
+
+
+@gaps.command("terms")
+@_store_option
+@click.option("--json", "as_json", is_flag=True, help="Print the candidates as JSON (what the editor page shows).")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=0), help="Most candidates to list.")
+@_friendly
+def gaps_terms(store: str, as_json: bool, limit: int) -> None:
+    """Terms the corpus uses that have no glossary entry, ranked by evidence, frequency and spread."""
+    from kg.discovery import candidate_terms
+
+    found = candidate_terms(_open(store), limit=limit)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+        return
+    if not found:
+        click.echo("no candidate terms: the glossary covers the corpus")
+        return
+    click.echo(f"{'score':>7} {'uses':>5} {'eps':>4}  term")
+    for c in found:
+        click.echo(f"{c['score']:7.2f} {c['count']:5d} {c['episodes']:4d}  {c['term']}  [{', '.join(c['evidence'])}]")
+        if c["suggested_definition"]:
+            click.echo(f"{'':19}definition? {_shorten(c['suggested_definition'], 110)}")
+        for ctx in c["contexts"][:1]:
+            click.echo(f"{'':19}{ctx['source']}: {_shorten(ctx['text'], 100)}")
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
 
 
 @main.command()

@@ -1,41 +1,79 @@
 """Enrichment run after the sources are written: a sequence of steps.
 
-Each step takes the store being written and the :class:`~kg.store.changes.Changes`
-of this write (everything, for a build; the touched nodes, for an ingest), and
-updates what it owns. A step that writes edges records what it touched in
-``changes`` so the steps after it see it; derived edges come last, since they are
-computed from everything else (mentions included).
+Each step takes the store being written, the :class:`~kg.store.changes.Changes` of
+this write (everything, for a build; the touched nodes and replaced source graphs,
+for an ingest) and the write's :class:`Inputs`, and updates what it owns: mention
+edges, entities, then derived edges, which are computed from everything else. A
+step writes its graphs through :func:`~kg.store.changes.replace_graph`, so the
+steps after it see what it touched.
 
 Kept apart from the pipeline so each step can be run and tested alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import pyoxigraph
 
 from kg import derive
-from kg.mentions import refresh_mentions
+from kg.entities import refresh_entities
+from kg.errors import Report
+from kg.mentions import is_source_with_text, refresh_mentions
+from kg.records import Gazetteer
 from kg.store.changes import Changes
 
 Progress = Callable[[str], None]
+_GRAPH = "https://paperdive.ai/id/graph/"
 
 
-def mention_edges(store: pyoxigraph.Store, changes: Changes, progress: Progress) -> None:
+@dataclass
+class Inputs:
+    """What a step may need beyond the store: where warnings go, and the gazetteers this write read."""
+
+    report: Report = field(default_factory=Report)
+    gazetteers: list[Gazetteer] = field(default_factory=list)
+
+
+def mention_edges(store: pyoxigraph.Store, changes: Changes, progress: Progress, inputs: Inputs) -> None:
     """Which chapter, summary, takeaway, review paragraph and topic uses which term (:mod:`kg.mentions`)."""
     progress(f"mention edges: {refresh_mentions(store, changes)} quads written")
 
 
-def derived_edges(store: pyoxigraph.Store, changes: Changes, progress: Progress) -> None:
+def entity_edges(store: pyoxigraph.Store, changes: Changes, progress: Progress, inputs: Inputs) -> None:
+    """Entities named in the texts, and evaluated-on / extends edges (:mod:`kg.entities`).
+
+    A build, a changed glossary or a changed gazetteer re-reads every text; otherwise the texts of
+    the replaced sources. A gazetteer that contradicts the glossary raises (the write is discarded).
+    """
+    relinking = (_GRAPH + "glossary/", _GRAPH + "gazetteer/")
+    relink_all = changes.full or any(g.startswith(relinking) for g in changes.graphs)
+    sources = None if relink_all else [g for g in changes.graphs if is_source_with_text(g)]
+    n = refresh_entities(store, sources, inputs.report, inputs.gazetteers, changes)
+    progress(f"entity graphs: {n} quads written")
+
+
+def derived_edges(store: pyoxigraph.Store, changes: Changes, progress: Progress, inputs: Inputs) -> None:
     """Related episodes and co-recommended papers (:mod:`kg.derive`), updated incrementally."""
     progress(str(derive.update(store, changes)))
 
 
-STEPS: tuple[Callable[[pyoxigraph.Store, Changes, Progress], None], ...] = (mention_edges, derived_edges)
+STEPS: tuple[Callable[[pyoxigraph.Store, Changes, Progress, Inputs], None], ...] = (
+    mention_edges,
+    entity_edges,
+    derived_edges,
+)
 
 
-def enrich(store: pyoxigraph.Store, changes: Changes | None = None, progress: Progress = lambda _m: None) -> None:
+def enrich(
+    store: pyoxigraph.Store,
+    changes: Changes | None = None,
+    progress: Progress = lambda _m: None,
+    report: Report | None = None,
+    gazetteers: Iterable[Gazetteer] = (),
+) -> None:
     changes = changes if changes is not None else Changes(full=True)
+    inputs = Inputs(report if report is not None else Report(), list(gazetteers))
     for step in STEPS:
-        step(store, changes, progress)
+        step(store, changes, progress, inputs)

@@ -56,6 +56,13 @@ CATALOGUE: dict[str, str] = {
     "E050": "no store at the given path; run `kg build` first",
     "E051": "the store is locked by another writer; try again when it has finished",
     "E060": "unknown export format",
+    "E070": "the entity gazetteer is not valid YAML",
+    "E071": "a gazetteer entry is missing a required field or has the wrong type",
+    "E072": "two gazetteer entries share an id",
+    "E073": "two gazetteer entries claim the same name or alias",
+    "E074": "a gazetteer entry refers to an entity id that is neither in the gazetteer nor a glossary entity",
+    "E075": "the gazetteer and the glossary give one entity two types; make them agree",
+    "E080": "the spaCy pipeline named by KG_SPACY_PIPELINE is not installed",
     "E090": "Neo4j cannot be reached; check NEO4J_URI and that the server is running",
     "E091": "Neo4j rejected the credentials; check NEO4J_USER and NEO4J_PASSWORD",
     "E092": "Neo4j did not answer in time; check the server and the Bolt port in NEO4J_URI",
@@ -69,6 +76,9 @@ CATALOGUE: dict[str, str] = {
     "W021": "the feed's own chapter list differs from the chapters in the description",
     "W031": "an episode number is cited in the review but not in the feed",
     "W044": "a glossary explained_in entry points at an episode or chapter that is not known",
+    "W045": "two glossary terms share a written form once case, hyphens and inflections are unified; one is linked",
+    "W070": "a gazetteer entry names a glossary term that does not exist",
+    "W071": "two entities share a written form once case and hyphens are unified; one is linked",
 }
 
 

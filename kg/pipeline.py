@@ -27,18 +27,19 @@ from pyoxigraph import NamedNode, Quad, RdfFormat
 
 from kg.errors import KGError, Location, ParseError, Report
 from kg.nlp.forms import add_variants
+from kg.parsers.entities import is_gazetteer_file, read_gazetteer
 from kg.parsers.feed import read_feed
 from kg.parsers.glossary import read_glossary
 from kg.parsers.review import read_review
 from kg.queries import PREFIXES
-from kg.rdf.mapping import map_episode, map_glossary, map_podcast, map_review
-from kg.records import Feed, Glossary, Review
+from kg.rdf.mapping import map_episode, map_gazetteer, map_glossary, map_podcast, map_review
+from kg.records import Feed, Gazetteer, Glossary, Review
 from kg.store.changes import Changes, replace_graph
 from kg.store.generations import current_generation, read_meta, write_meta, writing
 
 log = logging.getLogger("kg.pipeline")
 
-SOURCE_KINDS = ("feed", "review", "glossary")
+SOURCE_KINDS = ("feed", "review", "glossary", "entities")
 
 
 def bundled_sample() -> Path:
@@ -63,6 +64,7 @@ class Sources:
     feeds: list[Feed] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
     glossaries: list[Glossary] = field(default_factory=list)
+    gazetteers: list[Gazetteer] = field(default_factory=list)
     report: Report = field(default_factory=Report)
 
 
@@ -85,8 +87,12 @@ class WriteResult:
 
 
 def discover(data_dir: str | Path) -> Sources:
-    """Parse every source in a data directory: ``*.xml`` feeds, ``reviews/*.html``, ``*.yaml`` glossaries."""
-    feeds, reviews, glossaries = _source_files(Path(data_dir))
+    """Parse every source in a data directory.
+
+    ``*.xml`` feeds, ``reviews/*.html``, ``entities.yaml`` (the entity gazetteer) and every other
+    ``*.yaml`` / ``*.yml`` file as a glossary.
+    """
+    feeds, reviews, glossaries, gazetteers = _source_files(Path(data_dir))
     src = Sources()
     for path in feeds:
         src.feeds.append(read_feed(path, src.report))
@@ -94,16 +100,20 @@ def discover(data_dir: str | Path) -> Sources:
         src.reviews.append(read_review(path, src.report))
     for path in glossaries:
         src.glossaries.append(read_glossary(path, src.report))
+    for path in gazetteers:
+        src.gazetteers.append(read_gazetteer(path))
     return src
 
 
-def parse_source(kind: str, path: str | Path, report: Report) -> Feed | Review | Glossary:
+def parse_source(kind: str, path: str | Path, report: Report) -> Feed | Review | Glossary | Gazetteer:
     if kind == "feed":
         return read_feed(path, report)
     if kind == "review":
         return read_review(path, report)
     if kind == "glossary":
         return read_glossary(path, report)
+    if kind == "entities":
+        return read_gazetteer(path)
     raise KGError("E001", f"unknown source kind {kind!r}; use one of {', '.join(SOURCE_KINDS)}")
 
 
@@ -154,6 +164,21 @@ def _check_glossary(glossary: Glossary, episodes: set[str], chapters: set[tuple[
                 report.warn("W044", f"{x.episode} has no chapter at {x.chapter}", where)
 
 
+def _warn_linker_conflicts(glossary: Glossary, report: Report) -> None:
+    """Forms two terms share once case, hyphens and inflections are unified: a warning naming both entries."""
+    from kg.nlp.linker import Linker, TermForms
+
+    terms = [TermForms(t.id, t.label, tuple(t.aliases), tuple(t.acronyms), tuple(t.variants)) for t in glossary.terms]
+    lines = {t.id: t.line for t in glossary.terms}
+    for c in Linker(terms).conflicts:
+        report.warn(
+            "W045",
+            f"the form {c.form!r} belongs to {c.kept!r} (line {lines.get(c.kept)}) and to {c.dropped!r}; "
+            f"the linker links it to {c.kept!r}",
+            Location(glossary.path, lines.get(c.dropped), f"term {c.dropped!r}"),
+        )
+
+
 def _replace(
     store: pyoxigraph.Store, graph: NamedNode, quads: list[Quad], result: WriteResult, changes: Changes
 ) -> None:
@@ -183,9 +208,14 @@ def _write_all(
     for glossary in src.glossaries:
         _check_glossary(glossary, *_stored_episodes(store), src.report)
         add_variants(glossary)
+        _warn_linker_conflicts(glossary, src.report)
         g, quads = map_glossary(glossary)
         _replace(store, g, quads, result, changes)
         progress(f"glossary {glossary.path}: {len(glossary.terms)} terms")
+    for gazetteer in src.gazetteers:
+        g, quads = map_gazetteer(gazetteer)
+        _replace(store, g, quads, result, changes)
+        progress(f"gazetteer {gazetteer.path}: {len(gazetteer.entities)} entities")
 
 
 class _Loader:
@@ -406,10 +436,13 @@ def _ordered(pool, fn, items: list, window: int):
         yield _unwrap(result)
 
 
-def _build_into(store: pyoxigraph.Store, root: Path, report: Report, result: WriteResult, progress) -> None:
-    """Parse, map and bulk-load every source of a data directory into an empty store."""
-    feeds, reviews, glossaries = _source_files(root)
-    total = sum(p.stat().st_size for p in (*feeds, *reviews, *glossaries))
+def _build_into(
+    store: pyoxigraph.Store, root: Path, report: Report, result: WriteResult, progress
+) -> list[Gazetteer]:
+    """Parse, map and bulk-load every source of a data directory into an empty store; the gazetteers read."""
+    feeds, reviews, glossaries, gazetteer_files = _source_files(root)
+    total = sum(p.stat().st_size for p in (*feeds, *reviews, *glossaries, *gazetteer_files))
+    gazetteers: list[Gazetteer] = []
     workers = build_workers(total)
     writer = _BulkWriter(store, result)
     try:
@@ -445,23 +478,33 @@ def _build_into(store: pyoxigraph.Store, root: Path, report: Report, result: Wri
                 glossary, problems = _unwrap(got)
                 report.problems.extend(problems)
                 _check_glossary(glossary, episode_ids, chapters, report)
+                _warn_linker_conflicts(glossary, report)
                 writer.add(*map_glossary(glossary))
                 progress(f"glossary {glossary.path}: {len(glossary.terms)} terms")
+            for path in gazetteer_files:
+                gazetteer = read_gazetteer(path)
+                gazetteers.append(gazetteer)
+                writer.add(*map_gazetteer(gazetteer))
+                progress(f"gazetteer {gazetteer.path}: {len(gazetteer.entities)} entities")
     except BaseException:
         writer.abort()  # the generation is discarded: stop loading what is queued
         raise
     writer.close()
+    return gazetteers
 
 
-def _source_files(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
+def _source_files(root: Path) -> tuple[list[Path], list[Path], list[Path], list[Path]]:
+    """Feeds, review pages, glossaries and entity gazetteers of a data directory."""
     if not root.is_dir():
         raise KGError("E001", "the data directory does not exist", Location(str(root)))
     feeds = sorted(root.glob("*.xml"))
     if not feeds:
         raise KGError("E001", "no feed (*.xml) in the data directory", Location(str(root)))
     reviews = sorted((root / "reviews").glob("*.html")) if (root / "reviews").is_dir() else []
-    glossaries = sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml"))
-    return feeds, reviews, glossaries
+    yaml = sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml"))
+    gazetteers = [p for p in yaml if is_gazetteer_file(p)]
+    glossaries = [p for p in yaml if p not in gazetteers]
+    return feeds, reviews, glossaries, gazetteers
 
 
 def build(
@@ -478,10 +521,10 @@ def build(
     report = Report()
     result = WriteResult()
     with writing(store_path, start_empty=True) as gen:
-        _build_into(gen.store, root, report, result, progress)
+        gazetteers = _build_into(gen.store, root, report, result, progress)
         from kg.enrich import enrich
 
-        enrich(gen.store, Changes(full=True, target=gen.path), progress)
+        enrich(gen.store, Changes(full=True, target=gen.path), progress, report=report, gazetteers=gazetteers)
         result.quads = len(gen.store)
         write_meta(gen.path, {"quads": result.quads})
     result.warnings = [str(w) for w in report.warnings]
@@ -505,6 +548,8 @@ def ingest(
         src.feeds.append(record)
     elif isinstance(record, Review):
         src.reviews.append(record)
+    elif isinstance(record, Gazetteer):
+        src.gazetteers.append(record)
     else:
         src.glossaries.append(record)
     result = WriteResult()
@@ -516,7 +561,7 @@ def ingest(
                 raise _Unchanged  # discard the new generation: nothing would change
             from kg.enrich import enrich
 
-            enrich(gen.store, changes, progress)
+            enrich(gen.store, changes, progress, report=report, gazetteers=src.gazetteers)
             before = read_meta(gen.previous).get("quads")
             result.quads = before + changes.quad_delta if isinstance(before, int) else len(gen.store)
             write_meta(gen.path, {"quads": result.quads})

@@ -203,3 +203,33 @@ class Glossary:
 
     def by_id(self) -> dict[str, GlossaryTerm]:
         return {t.id: t for t in self.terms}
+
+
+ENTITY_TYPES = ("method", "benchmark", "model", "metric", "system", "organisation")
+
+
+@dataclass
+class Entity:
+    """A named method, benchmark, model, metric, system or organisation (the gazetteer)."""
+
+    id: str
+    name: str
+    type: str  # one of ENTITY_TYPES
+    aliases: list[str] = field(default_factory=list)
+    term: str | None = None  # the glossary term that explains it, if another id than its own
+    evaluated_on: list[str] = field(default_factory=list)  # entity ids (benchmarks)
+    extends: list[str] = field(default_factory=list)  # entity ids
+    line: int | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+@dataclass
+class Gazetteer:
+    entities: list[Entity]
+    path: str | None = None
+
+    def by_id(self) -> dict[str, Entity]:
+        return {e.id: e for e in self.entities}

@@ -44,6 +44,12 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Processes that parse sources during `kg build` (empty: one per core for corpora over 16 MB; 0: none).",
     ),
+    Setting(
+        "SPACY_PIPELINE",
+        "",
+        "An installed spaCy pipeline (e.g. en_core_web_sm) for entities and term discovery; empty: spaCy's blank "
+        "English with lookups (read by kg build, kg ingest and kg gaps).",
+    ),
 )
 
 

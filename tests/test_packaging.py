@@ -46,6 +46,9 @@ def test_wheel_contains_package_data(tmp_path):
         "kgweb/static/vendor/manifest.json",
         "kg/cli.py",
         "kg/nlp/annotate.py",
+        "kg/nlp/linker.py",
+        "kg/nlp/entities.py",
+        "kg/sample/entities.yaml",
         "kg/sample/feed.xml",
         "kg/sample/reviews/2026-06-28.html",
     ):

@@ -10,7 +10,8 @@ spaCy's rule lemmatizer (``spacy-lookups-data``: ``lemma_rules``, ``lemma_exc``,
   that spaCy's forward lemmatizer maps back to the same lemma, and the irregular
   plurals of the exceptions table (``criterion`` -> ``criteria``);
 * for a plural head noun, its singular from the lookup table;
-* acronyms take a plain ``s`` (``LLM`` -> ``LLMs``), matched with their case.
+* acronyms, and labels or aliases written as one (``GPU``), take a plain ``s``
+  (``LLM`` -> ``LLMs``, ``GPU`` -> ``GPUs``), matched with their case.
 
 The head of a multi-word form is its last word, or the word before ``of``
 ("mixtures of experts"). The generated forms are stored in the graph as
@@ -24,6 +25,7 @@ import re
 from functools import cache
 
 _WORD = re.compile(r"^[A-Za-z][a-z]*$")  # a plain word we may inflect (not an acronym, not a number)
+_ACRONYM_LIKE = re.compile(r"[A-Z][A-Z0-9]*[A-Z]")  # GPU, AUROC, G2PO: one word, all capitals
 
 
 @cache
@@ -161,7 +163,8 @@ def generated_forms(label: str, aliases: list[str], acronyms: list[str]) -> list
         for v in inflections(f):
             if v not in written:
                 out.setdefault(v, None)
-    for a in acronyms:
+    # acronyms, and labels or aliases written as one (GPU, AUROC), take a plain "s"
+    for a in [*acronyms, *(f for f in [label, *aliases] if _ACRONYM_LIKE.fullmatch(f))]:
         for v in acronym_inflections(a):
             if v not in written:
                 out.setdefault(v, None)

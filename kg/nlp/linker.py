@@ -21,15 +21,19 @@ a page is served (tooltips, ``POST /api/annotate``), so the two always agree:
   element marked ``data-kg-skip`` or ``class="kg-skip"``;
 * optionally only the first mention of each term per section or per page.
 
-Matching is an Aho-Corasick automaton (pyahocorasick) over a lower-cased copy
-of the text of the same length, so offsets are offsets into the input as given.
+Matching is an Aho-Corasick automaton (``ahocorasick-rs``) over a lower-cased,
+boundary-normalised copy of the text of the same length (as Latin-1 bytes, one a
+character), so offsets are offsets into the input as given.
 """
 
 from __future__ import annotations
 
+import bisect
+import gc
 import html as htmllib
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
@@ -47,7 +51,11 @@ _SPACES = re.compile(r"\s+")
 _URL_REST = re.compile(r"[^\s<>\"'`]*")
 _EMAIL_AFTER = re.compile(r"@[\w-]+(?:\.[\w-]+)+")
 _CODE = re.compile(r"`[^`\n]*`")
+_GC_PAUSE_CHARS = 50_000  # texts this long are scanned with the cyclic garbage collector paused
 _PARA_BREAK = re.compile(r"\n[ \t]*\n")
+# Joins HTML text nodes for one scan: a line break ends URLs, e-mail addresses and `code`; the NUL keeps
+# two nodes from reading as one word or one form (it is no space, so no form can span it).
+_NODE_SEP = "\n\x00"
 
 
 class Span(NamedTuple):
@@ -81,11 +89,17 @@ class Conflict:
         return f"{self.form!r} could be {self.kept!r} or {self.dropped!r}; linked to {self.kept!r}"
 
 
-def normalise(text: str) -> str:
-    """Lower-case and unify hyphens/spaces/apostrophes, keeping the length."""
+def _lower(text: str) -> str:
+    """Lower case, keeping the length."""
     low = text.lower()
     if len(low) != len(text):  # a few characters lower-case to two ('İ'): keep those as they are
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return low
+
+
+def normalise(text: str) -> str:
+    """Lower-case and unify hyphens/spaces/apostrophes, keeping the length."""
+    low = _lower(text)
     for old, new in _REPLACE:
         if old in low:
             low = low.replace(old, new)
@@ -130,6 +144,27 @@ _WORD_BYTES = (
 _BOUNDARY_TABLE = bytes(c if c in _WORD_BYTES else 0x20 for c in range(256))
 
 
+# Lower case and boundaries in one table: a Latin-1 letter or digit becomes its lower case, anything
+# else a space. (Characters outside Latin-1 are boundaries: ``encode`` makes them "?".)
+_LOWER_BOUNDARY_TABLE = bytes(
+    ord(chr(c).lower()) if c in _WORD_BYTES else 0x20 for c in range(256)
+)
+# The only characters outside Latin-1 whose lower case is in it: with one of them, lower-case as str first.
+_LOWER_INTO_LATIN1 = ("\u0178", "\u1e9e", "\u212a", "\u212b")
+
+
+def _haystack(seg: str) -> bytes:
+    """``" " + boundary_text(normalise(seg)) + " "`` as Latin-1 bytes, computed in two C passes.
+
+    Lower case is all the automaton needs from ``normalise``: hyphens, quotes and every kind of
+    space are boundaries, hence spaces, either way.
+    """
+    text = " " + seg + " "
+    if any(c in seg for c in _LOWER_INTO_LATIN1):
+        return _lower(text).encode("latin-1", errors="replace").translate(_BOUNDARY_TABLE)
+    return text.encode("latin-1", errors="replace").translate(_LOWER_BOUNDARY_TABLE)
+
+
 def boundary_text(text: str) -> str:
     """The text with every character that is not part of a word replaced by a space (same length).
 
@@ -160,7 +195,9 @@ def _check(checks, written: str) -> str | None:
             norm = norm if norm is not None else _SPACES.sub(" ", normalise(written))
             if norm != punct:
                 continue
-        if exact is not None and _case_norm(written) not in exact:
+        # (``exact`` holds normalised forms; normalising one changes nothing, so a form written
+        # exactly as stored needs no normalising: the common case, "RL" for "RL")
+        if exact is not None and written not in exact and _case_norm(written) not in exact:
             continue
         return slug
     return None
@@ -202,11 +239,16 @@ class Linker:
             for e in self._resolve_conflicts(key, entries):
                 by_key.setdefault(" " + boundary_text(key), []).append((punct, e.exact, e.slug))
         keys = sorted(by_key)
+        self._keys = keys
         self._values = [_compile_entries(by_key[k]) for k in keys]
+        self._slugs = [v[0] for v in self._values]  # the term, or None where the match must be checked
         self.size = len(keys)
         if keys:
-            self._longest = ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
-            self._all = ahocorasick_rs.AhoCorasick(keys)
+            # Boundary text is Latin-1 by construction: the automata run over its bytes, one byte a
+            # character, so their offsets are character offsets with no conversion.
+            raw = [k.encode("latin-1") for k in keys]
+            self._longest = ahocorasick_rs.BytesAhoCorasick(raw, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+            self._all = ahocorasick_rs.BytesAhoCorasick(raw)
             self._max_key = max(len(k) for k in keys)
 
     def _resolve_conflicts(self, key: str, entries: list[_Entry]) -> list[_Entry]:
@@ -272,114 +314,214 @@ class Linker:
         """Matches in ``text[lo:hi]`` (offsets into ``text``)."""
         if not self.size or hi <= lo:
             return []
+        with _collector_paused(hi - lo):
+            return self._scan_text(text, lo, hi, zones)
+
+    def _scan_text(self, text: str, lo: int, hi: int, zones: bool) -> list[Span]:
         seg = text[lo:hi] if (lo or hi != len(text)) else text
-        low = normalise(seg)
-        hay = " " + boundary_text(low)
-        n = len(hay)
+        # one leading space (keys start with one: matches start a word) and one trailing (every end is checked)
+        hay = _haystack(seg)
         values = self._values
-        cands: list[tuple[int, int, str]] = []
+        new = tuple.__new__
+        out: list[Span] = []
+        append = out.append
         failed: list[tuple[int, int]] = []
-        # Leftmost-longest matches first: few, and nearly always the answer.
+        # Leftmost-longest matches first: few, and nearly always the answer. They come sorted and
+        # never overlap, so where none fails they are the answer as they are.
+        slugs = self._slugs
         for k, start, end in self._longest.find_matches_as_indexes(hay):
-            if end < n and hay[end] != " ":
+            if hay[end] != 32:  # a space
                 failed.append((start, end))  # must end a word, too
                 continue
-            slug, checks = values[k]
-            if checks:
-                slug = _check(checks, seg[start : end - 1])
+            end -= 1  # hay has one leading space
+            slug = slugs[k]
+            if slug is None:
+                slug = _check(values[k][1], seg[start:end])
                 if slug is None:
-                    failed.append((start, end))
+                    failed.append((start, end + 1))
                     continue
-            cands.append((start, 1 - end, slug))  # hay has one leading space; sorts longest first
-        # Where the longest match was no match, shorter ones starting inside it may be.
+            append(new(Span, (start, end, slug, seg[start:end])))
+        if not out and not failed:
+            return []
+        blocked = _zones(seg, hay) if zones else None
+        if blocked:  # dropping what lies in a URL or code before choosing among overlaps chooses the same
+            out = _outside(out, blocked)
+        if failed:
+            out = self._with_shorter(seg, hay, out, failed, blocked)
+        if lo:
+            out = [new(Span, (lo + sp[0], lo + sp[1], sp[2], sp[3])) for sp in out]
+        return out
+
+    def _with_shorter(
+        self, seg: str, hay: str, found: list[Span], failed: list[tuple[int, int]], blocked: list | None
+    ) -> list[Span]:
+        """Where the longest match was no match, shorter ones starting inside it may be.
+
+        ``found``: the valid longest matches (sorted, never overlapping, outside ``blocked``). The
+        shorter candidates are merged in: all candidates in order of start, longest first, each taken
+        unless it overlaps one taken before. Only the neighbourhood of each candidate is looked at.
+        """
+        values = self._values
+        extras: list[tuple[int, int, str]] = []
         for fs, fe in failed:
+            if hay.find(b" ", fs + 1, fe) < 0:
+                # One word ("agent" in "agentic"): every other form starting inside it is shorter and
+                # ends inside the same word, so none is a match. (Forms start at a space.)
+                continue
             window = hay[fs : fe + self._max_key]
             for k, start, end in self._all.find_matches_as_indexes(window, overlapping=True):
                 start += fs
                 end += fs
-                if start >= fe or (end < n and hay[end] != " "):
+                if start >= fe or hay[end] != 32:
                     continue
                 slug, checks = values[k]
                 if checks:
                     slug = _check(checks, seg[start : end - 1])
                     if slug is None:
                         continue
-                cands.append((start, 1 - end, slug))
-        if not cands:
-            return []
-        if failed:
-            cands.sort()
-        blocked = _zones(seg, low) if zones else []
-        nb = len(blocked)
-        zi = 0
+                extras.append((start, 1 - end, slug))
+        if blocked:
+            extras = [e for e in extras if not _blocked(blocked, e[0], -e[1])]
+        if not extras:
+            return found
+        extras.sort()
+        new = tuple.__new__
+        starts = [sp[0] for sp in found]
+        nf = len(found)
         out: list[Span] = []
         last = -1
-        new = tuple.__new__
-        for start, neg_end, slug in cands:
-            if start < last:
-                continue
-            end = -neg_end
-            if nb:
-                while zi < nb and blocked[zi][1] <= start:
-                    zi += 1
-                if zi < nb and blocked[zi][0] < end:
-                    continue  # inside a URL, an e-mail address or `code`
-            out.append(new(Span, (lo + start, lo + end, slug, seg[start:end])))
-            last = end
+        fi = 0
+        for start, neg_end, slug in extras:
+            # no found match starts where an extra does: extras start inside failed matches, which the
+            # leftmost-longest scan stepped over
+            j = bisect.bisect_left(starts, start, fi)
+            k = fi
+            while k < j and found[k][0] < last:
+                k += 1
+            if k < j:
+                out.extend(found[k:j])
+                last = found[j - 1][1]
+            fi = max(fi, j)
+            if start >= last:
+                end = -neg_end
+                out.append(new(Span, (start, end, slug, seg[start:end])))
+                last = end
+        while fi < nf and found[fi][0] < last:
+            fi += 1
+        out.extend(found[fi:])
         return out
 
     # -- HTML ----------------------------------------------------------------------
     def find_html(self, markup: str, first_only: str | None = None) -> list[Span]:
-        """Every term in the text nodes of an HTML fragment or page (offsets into ``markup``)."""
-        spans: list[Span] = []
-        sections: list[int] = []
+        """Every term in the text nodes of an HTML fragment or page (offsets into ``markup``).
+
+        The text nodes (character references decoded) are joined with a separator no match,
+        URL, e-mail address or code span can cross (a line break and a NUL) and scanned at once:
+        the same matches as scanning each node alone, without the cost of a scan per node.
+        """
+        with _collector_paused(len(markup)):
+            return self._find_html(markup, first_only)
+
+    def _find_html(self, markup: str, first_only: str | None) -> list[Span]:
+        parts: list[str] = []
+        starts: list[int] = []
+        maps: list[tuple[int, list[int] | None, int]] = []
+        pos = 0
         for lo, hi, section in text_nodes(markup, link_headings=self.link_headings):
-            found = self._scan_html_text(markup, lo, hi)
-            spans.extend(found)
-            sections.extend([section] * len(found))
+            piece = markup[lo:hi]
+            offsets = None
+            if "&" in piece:  # character references: match on the decoded text, report markup offsets
+                piece, offsets = _decode_entities(piece)
+            starts.append(pos)
+            maps.append((lo, offsets, section))
+            parts.append(piece)
+            pos += len(piece) + len(_NODE_SEP)
+        if not parts:
+            return []
+        joined = _NODE_SEP.join(parts)
+        spans: list[Span] = []
+        append = spans.append
+        sections: list[int] = []
+        new = tuple.__new__
+        i = -1
+        last = len(starts) - 1
+        next_start = 0
+        base = shift = section = lo = 0
+        offsets = None
+        for sp in self._scan(joined, 0, len(joined), zones=True):
+            if sp[0] >= next_start:  # the span is in a later node
+                while i < last and starts[i + 1] <= sp[0]:
+                    i += 1
+                base = starts[i]
+                lo, offsets, section = maps[i]
+                shift = lo - base
+                next_start = starts[i + 1] if i < last else len(joined) + 1
+            if offsets is None:
+                append(new(Span, (sp[0] + shift, sp[1] + shift, sp[2], sp[3])))
+            else:
+                start, end = lo + offsets[sp[0] - base], lo + offsets[sp[1] - base]
+                append(new(Span, (start, end, sp[2], markup[start:end])))
+            sections.append(section)
         if first_only:
             keyed = dict(zip(spans, sections, strict=True)) if first_only == "section" else {}
             spans = _first_only(spans, lambda s: keyed.get(s, 0))
         return spans
 
-    def _scan_html_text(self, markup: str, lo: int, hi: int) -> list[Span]:
-        if "&" not in markup[lo:hi]:
-            return self._scan(markup, lo, hi, zones=True)
-        # Character references: match on the decoded text, report offsets into the markup.
-        decoded, offsets = _decode_entities(markup[lo:hi])
-        out = []
-        for s in self._scan(decoded, 0, len(decoded), zones=True):
-            start = lo + offsets[s.start]
-            end = lo + offsets[s.end]
-            out.append(Span(start, end, s.term, markup[start:end]))
-        return out
-
     def annotate_html(self, markup: str, first_only: str | None = None) -> tuple[str, list[Span]]:
         """The markup with each match wrapped in ``<a class="kg-term" data-term="slug" href="/terms/slug">``."""
-        spans = self.find_html(markup, first_only)
-        return wrap(markup, spans), spans
+        with _collector_paused(len(markup)):
+            spans = self.find_html(markup, first_only)
+            return wrap(markup, spans), spans
+
+
+@contextmanager
+def _collector_paused(size: int):
+    """Pause the cyclic garbage collector while a long text is linked.
+
+    A long text makes tens of thousands of tuples that hold no cycles, which the collector would
+    walk over and over; it runs again right after. Short texts, and a collector someone else
+    switched off, are left alone.
+    """
+    if size < _GC_PAUSE_CHARS or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def wrap(markup: str, spans: list[Span], href: str = "/terms/") -> str:
     """Wrap spans (sorted, non-overlapping, inside text nodes); every other byte is kept."""
     parts: list[str] = []
+    append = parts.append
+    tags: dict[str, str] = {}
     pos = 0
-    for s in spans:
-        parts.append(markup[pos : s.start])
-        slug = htmllib.escape(s.term, quote=True)
-        parts.append(f'<a class="kg-term" data-term="{slug}" href="{href}{slug}">')
-        parts.append(markup[s.start : s.end])
-        parts.append("</a>")
-        pos = s.end
+    for start, end, term, _text in spans:
+        append(markup[pos:start])
+        tag = tags.get(term)
+        if tag is None:
+            slug = htmllib.escape(term, quote=True)
+            tag = tags[term] = f'<a class="kg-term" data-term="{slug}" href="{href}{slug}">'
+        append(tag)
+        append(markup[start:end])
+        append("</a>")
+        pos = end
     parts.append(markup[pos:])
     return "".join(parts)
 
 
-def _zones(seg: str, low: str) -> list[tuple[int, int]]:
-    """Where terms are never linked: URLs, e-mail addresses, inline `code` (sorted, merged)."""
+def _zones(seg: str, hay: bytes | None = None) -> list[tuple[int, int]]:
+    """Where terms are never linked: URLs, e-mail addresses, inline `code` (sorted, merged).
+
+    ``hay``: the haystack of ``seg`` (lower case), to look for "www." without lower-casing ``seg``.
+    """
+    if hay is None:
+        hay = _haystack(seg)
     zones: list[tuple[int, int]] = []
     for marker, back in (("://", True), ("www.", False)):
-        at = low.find(marker)
+        at = _find_marker(seg, hay, marker, 0)
         while at >= 0:
             start = at
             if back:  # the scheme: letters before "://"
@@ -391,11 +533,11 @@ def _zones(seg: str, low: str) -> list[tuple[int, int]]:
                 m = _URL_REST.match(seg, at)
                 zones.append((start, m.end()))
                 at = m.end()
-            at = low.find(marker, at + 1)
+            at = _find_marker(seg, hay, marker, at + 1)
     if "`" in seg:
         zones += [(m.start(), m.end()) for m in _CODE.finditer(seg)]
     at = seg.find("@")
-    while at > 0:
+    while at >= 0:
         m = _EMAIL_AFTER.match(seg, at)
         start = at
         while start > 0 and (seg[start - 1].isalnum() or seg[start - 1] in "._+-"):
@@ -415,6 +557,45 @@ def _zones(seg: str, low: str) -> list[tuple[int, int]]:
     return merged
 
 
+def _find_marker(seg: str, hay: bytes, marker: str, pos: int) -> int:
+    """The next "://" in ``seg``, or "www." in any case (found in the lower-cased ``hay``)."""
+    if marker == "://":
+        return seg.find(marker, pos)
+    at = hay.find(b"www", pos + 1)  # hay is seg shifted by one
+    while at >= 0:
+        if seg[at + 2 : at + 3] == ".":
+            return at - 1
+        at = hay.find(b"www", at + 1)
+    return -1
+
+
+def _blocked(blocked: list[tuple[int, int]], start: int, end: int) -> bool:
+    i = bisect.bisect_right(blocked, (start, float("inf"))) - 1
+    if i >= 0 and blocked[i][1] > start:
+        return True
+    return i + 1 < len(blocked) and blocked[i + 1][0] < end
+
+
+def _outside(spans: list[Span], blocked: list[tuple[int, int]]) -> list[Span]:
+    """The spans that touch no blocked zone (both sorted; spans never overlap). Zones are few:
+    each is looked up by bisection and the spans it touches are cut out."""
+    starts = [sp[0] for sp in spans]
+    out = spans
+    cuts: list[tuple[int, int]] = []
+    for a, b in blocked:
+        i = bisect.bisect_left(starts, a)
+        if i > 0 and spans[i - 1][1] > a:
+            i -= 1  # a span that starts before the zone and runs into it
+        j = bisect.bisect_left(starts, b, i)
+        if i < j:
+            cuts.append((i, j))
+    if cuts:
+        out = list(spans)
+        for i, j in reversed(cuts):
+            del out[i:j]
+    return out
+
+
 def _first_only(spans: list[Span], section_of) -> list[Span]:
     seen: set[tuple[object, str]] = set()
     out = []
@@ -427,8 +608,6 @@ def _first_only(spans: list[Span], section_of) -> list[Span]:
 
 
 def _section_of(breaks: list[int], pos: int) -> int:
-    import bisect
-
     return bisect.bisect_right(breaks, pos)
 
 

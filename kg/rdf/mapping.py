@@ -10,6 +10,12 @@ Sources and their graphs:
 * each feed item         -> ``id/graph/episode/<E-number or guid slug>``
 * a review page          -> ``id/graph/review/<review id>``
 * a glossary file        -> ``id/graph/glossary/<file stem>``
+* an entity gazetteer    -> ``id/graph/gazetteer/<file stem>``
+
+A glossary term of an entity kind (method, benchmark, model, metric, system,
+organisation) names an entity: the term ``id/term/<slug>`` ``kg:denotes`` the
+typed node ``id/entity/<slug>``. The gazetteer adds entities the glossary does
+not have, further names (``schema:alternateName``) and curated edges.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from kg.rdf.namespaces import (
     SKOS,
     XSD,
     chapter_iri,
+    entity_iri,
     episode_iri,
     graph_iri,
     iri,
@@ -39,7 +46,7 @@ from kg.rdf.namespaces import (
     term_iri,
     topic_iri,
 )
-from kg.records import Episode, Feed, Glossary, Review
+from kg.records import Episode, Feed, Gazetteer, Glossary, Review
 
 # kg class -> the standard class also asserted on the node
 STANDARD_CLASS = {
@@ -301,8 +308,11 @@ def map_glossary(glossary: Glossary) -> tuple[NamedNode, list[Quad]]:
             g.text(node, SKOS.hiddenLabel, v, "en")
         g.text(node, SKOS.definition, t.definition, "en")
         g.text(node, KG.termKind, t.kind)
-        if t.kind in ENTITY_CLASS:
-            g.add(node, RDF.type, ENTITY_CLASS[t.kind])
+        if t.kind in ENTITY_CLASS:  # the term names an entity: the typed node is the entity, not the concept
+            ent = entity_iri(t.id)
+            g.add(node, KG.denotes, ent)
+            g.add(ent, RDF.type, ENTITY_CLASS[t.kind])
+            g.text(ent, SCHEMA.name, t.label)
         for b in t.broader:
             g.add(node, SKOS.broader, term_iri(b))
         for rel in t.related:
@@ -312,4 +322,31 @@ def map_glossary(glossary: Glossary) -> tuple[NamedNode, list[Quad]]:
         for x in t.explained_in:
             target = chapter_iri(x.episode, x.chapter) if x.chapter else episode_iri(x.episode)
             g.add(target, KG.explains, node)
+    return g.graph, g.quads
+
+
+def gazetteer_graph_iri(path: str | None) -> NamedNode:
+    stem = _basename(path).rsplit(".", 1)[0] if path else "entities"
+    return graph_iri("gazetteer", slugify(stem))
+
+
+def map_gazetteer(gazetteer: Gazetteer) -> tuple[NamedNode, list[Quad]]:
+    """The curated entities: typed nodes, their names, the term that explains them, curated edges."""
+    g = GraphBuilder(gazetteer_graph_iri(gazetteer.path))
+    payload = "\n".join(
+        f"{e.id}|{e.name}|{e.type}|{e.aliases}|{e.term}|{e.evaluated_on}|{e.extends}" for e in gazetteer.entities
+    )
+    g.source("gazetteer", _basename(gazetteer.path), payload)
+    for e in gazetteer.entities:
+        node = entity_iri(e.id)
+        g.add(node, RDF.type, ENTITY_CLASS[e.type])
+        g.text(node, SCHEMA.name, e.name)
+        for a in e.aliases:
+            g.text(node, SCHEMA.alternateName, a)
+        if e.term:
+            g.add(term_iri(e.term), KG.denotes, node)
+        for b in e.evaluated_on:
+            g.add(node, KG.evaluatedOn, entity_iri(b))
+        for b in e.extends:
+            g.add(node, CITO.extends, entity_iri(b))
     return g.graph, g.quads

@@ -46,7 +46,7 @@ KG = ClosedNamespace(
     Method Benchmark Model Organisation Metric System Mention Relatedness SourceGraph
     covers hasChapter hasTakeaway hasRecommendation recommendedPaper explains mentions mentionOf mentionIn
     mentionCount inTopic discusses hasTopic hasParagraph refersTo relatedEpisode relatedness relatedTo
-    evaluatedOn extends partOfPodcast denotes coRecommended
+    evaluatedOn extends partOfPodcast denotes coRecommended mentionsEntity
     timestamp note generationNote generatedOn reviewSummary termKind acronym arxivId doi
     sectionTitle paragraphTopic weight reason sharedPapers sharedTerms sharedTopics
     sourceFile sourceHash sourceKind guid""",
@@ -55,7 +55,7 @@ SCHEMA = ClosedNamespace(
     "http://schema.org/",
     """PodcastSeries PodcastEpisode Clip ScholarlyArticle CreativeWork Article DefinedTerm
     name description url datePublished episodeNumber duration startOffset position text identifier
-    partOfSeries hasPart isPartOf about inLanguage author""",
+    partOfSeries hasPart isPartOf about inLanguage author alternateName""",
 )
 SKOS = ClosedNamespace(
     "http://www.w3.org/2004/02/skos/core#",
@@ -114,6 +114,10 @@ def topic_iri(slug: str) -> NamedNode:
 
 def review_iri(rid: str) -> NamedNode:
     return iri("review", rid)
+
+
+def entity_iri(slug: str) -> NamedNode:
+    return iri("entity", slug)
 
 
 def chapter_iri(episode_id: str, timestamp: str) -> NamedNode:

@@ -56,6 +56,7 @@ EDGE_KINDS: dict[str, str] = {
     "https://paperdive.ai/ontology#evaluatedOn": "evaluated_on",
     "http://purl.org/spar/cito/extends": "extends",
     "https://paperdive.ai/ontology#denotes": "denotes",
+    "https://paperdive.ai/ontology#mentionsEntity": "mentions_entity",
 }
 
 
@@ -112,6 +113,16 @@ class GraphStore(ABC):
     def gap_rows(self, report: str) -> list[dict[str, Any]]:
         """The evidence rows of one gap query (``kg.gaps.GAP_QUERIES`` names them and their columns)."""
         raise NotImplementedError(f"{self.backend} store has no gap reports yet")
+
+    def corpus_texts(self) -> list[dict[str, Any]]:
+        """Every text of the corpus with where it sits (the input of ``kg.discovery``).
+
+        Rows: ``{"source": graph IRI, "node": IRI, "kind": "chapter" | "summary" | "takeaway" | "reading" |
+        "paragraph" | "topic", "text": str, "episode": "E172" | None, "timestamp": "04:21" | None,
+        "start": seconds | None, "review": "2026-06-28" | None, "position": int | None,
+        "topic": slug | None, "refs": ["E164", …] (episodes a review paragraph cites)}``.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not list corpus texts yet")
 
     def refresh(self) -> bool:
         """Pick up a newer published graph; True if it changed."""

@@ -393,6 +393,24 @@ class OxigraphStore(GraphStore):
     def glossary(self) -> list[dict[str, Any]]:
         return [glossary_row(r) for r in self.select("glossary.rq")]
 
+    def corpus_texts(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "source": r["g"],
+                "node": r["node"],
+                "kind": r["kind"],
+                "text": r["text"],
+                "episode": local_id(r["episode"], "episode") if r["episode"] else None,
+                "timestamp": r["timestamp"],
+                "start": r["start"],
+                "review": local_id(r["review"], "review") if r["review"] else None,
+                "position": r["position"],
+                "topic": local_id(r["topic"], "topic") if r["topic"] else None,
+                "refs": sorted(local_id(x, "episode") for x in (r["refs"] or "").split()),
+            }
+            for r in self.select("corpus_texts.rq")
+        ]
+
     def reviews(self) -> list[dict[str, Any]]:
         return [
             {"id": local_id(r["r"], "review"), "title": r["title"], "date": r["date"], "episodes": r["episodes"]}

@@ -1,0 +1,230 @@
+"""Entity nodes, entity mentions and the plain relations between entities, written per source graph.
+
+Run after the sources are written (like :mod:`kg.mentions`). The catalogue of
+known entities is read from the store: gazetteer entities (``entities.yaml``,
+graph ``id/graph/gazetteer/<stem>``) and glossary terms of an entity kind (the
+glossary graph types ``id/entity/<slug>`` and says ``<term> kg:denotes <entity>``).
+The finder (:mod:`kg.nlp.entities`) reads every text of one source graph and
+writes, into a graph of its own (``id/graph/entities/episode/E172``)::
+
+    <chapter> kg:mentionsEntity <https://paperdive.ai/id/entity/kernelbench> .
+    <entity/kernelpro> kg:evaluatedOn <entity/kernelbench> .
+    <entity/cliff-dpo> cito:extends <entity/dpo> .
+    <entity/qwen2-5-3b> a kg:Model ; schema:name "Qwen2.5-3B" .   # a shape name the catalogue lacks
+
+A name found by its shape or context keeps the first type given to it (the
+sources are read in graph order; on an ingest, the types other sources gave
+stand), so one entity never gets two types. The gazetteer and the glossary are
+checked against each other first: one entity, one type (E075); every curated
+edge and ``term:`` must point at something that exists (E074); names two
+entities share are reported (W071).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph
+from pyoxigraph import Literal, NamedNode, Quad
+
+from kg.errors import KGError, Location, Report
+from kg.nlp.entities import CatalogueEntry, EntityFinder
+from kg.nlp.linker import TermForms
+from kg.rdf.mapping import ENTITY_CLASS
+from kg.rdf.namespaces import CITO, DATA_NS, KG, RDF, SCHEMA, entity_iri, graph_iri, local_id
+from kg.records import Gazetteer
+from kg.store.changes import Changes, replace_graph
+from kg.store.oxigraph import glossary_rows, run_select
+
+_GRAPH_PREFIX = DATA_NS + "graph/"
+ENTITY_GRAPH_PREFIX = _GRAPH_PREFIX + "entities/"
+_CLASS_TYPE = {cls.value: kind for kind, cls in ENTITY_CLASS.items()}
+_EDGE = {"evaluated_on": KG.evaluatedOn, "extends": CITO.extends}
+
+
+def entity_graph(source: str) -> NamedNode:
+    """``…/graph/episode/E172`` -> ``…/graph/entities/episode/E172``."""
+    return graph_iri("entities", source[len(_GRAPH_PREFIX) :])
+
+
+def _entity_slug(iri_value: str) -> str:
+    return local_id(iri_value, "entity")
+
+
+@dataclass
+class Catalogue:
+    entries: dict[str, CatalogueEntry] = field(default_factory=dict)
+    other_terms: list[TermForms] = field(default_factory=list)
+
+
+def _locator(store: pyoxigraph.Store, gazetteers: Iterable[Gazetteer]):
+    files = {r["g"]: r["file"] for r in run_select(store, "source_files.rq")}
+    lines = {e.id: (g.path, e.line) for g in gazetteers for e in g.entities}
+
+    def where(entity: str, graph: str | None, fieldname: str) -> Location:
+        if entity in lines:
+            path, line = lines[entity]
+            return Location(path, line, f"entity {entity!r}, {fieldname}")
+        return Location(files.get(graph or "", None), None, f"entity {entity!r}, {fieldname}")
+
+    return where, files
+
+
+def load_catalogue(
+    store: pyoxigraph.Store, report: Report | None = None, gazetteers: Iterable[Gazetteer] = ()
+) -> Catalogue:
+    """The known entities, checked: one type each, curated edges and terms that exist."""
+    report = report if report is not None else Report()
+    where, files = _locator(store, list(gazetteers))
+    types: dict[str, dict[str, str]] = {}  # entity -> {type: graph}
+    names: dict[str, list[str]] = {}
+    gazetteer_names: dict[str, str] = {}
+    for r in run_select(store, "entity_catalogue.rq"):
+        slug = _entity_slug(r["e"])
+        types.setdefault(slug, {})[_CLASS_TYPE[r["class"]]] = r["g"]
+        forms = names.setdefault(slug, [])
+        for n in [r["name"], *(r["alts"] or "").split("\n")]:
+            if n and n not in forms:
+                forms.append(n)
+        if r["name"] and r["g"].startswith(_GRAPH_PREFIX + "gazetteer/"):
+            gazetteer_names.setdefault(slug, r["name"])
+    for slug, by_type in sorted(types.items()):
+        if len(by_type) > 1:
+            said = "; ".join(
+                f"{files.get(g, g)} says {t}" for t, g in sorted(by_type.items(), key=lambda kv: kv[1])
+            )
+            gaz = next((g for g in by_type.values() if "/gazetteer/" in g), None)
+            raise KGError("E075", f"entity {slug!r} has two types: {said}", where(slug, gaz, "type"))
+    rows = glossary_rows(store)
+    by_slug = {r["slug"]: r for r in rows}
+    term_of: dict[str, list[dict]] = {}
+    for r in run_select(store, "entity_denotes.rq"):
+        slug = _entity_slug(r["e"])
+        term = local_id(r["t"], "term")
+        if r["label"] is None or term not in by_slug:
+            raise KGError(
+                "E074",
+                f"term {term!r} is not in the glossary; add it or remove `term:` from the entry",
+                where(slug, r["g"], "term"),
+            )
+        term_of.setdefault(slug, []).append(by_slug[term])
+    for r in run_select(store, "entity_curated_edges.rq"):
+        target = _entity_slug(r["o"])
+        if target not in types:
+            name = "evaluated_on" if r["p"].endswith("evaluatedOn") else "extends"
+            raise KGError(
+                "E074",
+                f"{name} refers to {target!r}, which is neither a gazetteer entity "
+                "nor a glossary term of an entity kind",
+                where(_entity_slug(r["s"]), r["g"], name),
+            )
+    cat = Catalogue()
+    for slug, by_type in sorted(types.items()):
+        (etype,) = by_type
+        forms = list(names.get(slug, []))
+        acronyms: list[str] = []
+        variants: list[str] = []
+        for t in term_of.get(slug, []):
+            for f in [t["label"], *t["aliases"]]:
+                if f not in forms:
+                    forms.append(f)
+            acronyms += [a for a in t["acronyms"] if a not in acronyms]
+            variants += [v for v in t["variants"] if v not in variants]
+        primary = gazetteer_names.get(slug) or (forms[0] if forms else slug)
+        cat.entries[slug] = CatalogueEntry(slug, primary, etype, tuple(forms), tuple(acronyms), tuple(variants))
+    denoting = {t["slug"] for ts in term_of.values() for t in ts}
+    cat.other_terms = [
+        TermForms(r["slug"], r["label"], tuple(r["aliases"]), tuple(r["acronyms"]), tuple(r["variants"]))
+        for r in rows
+        if r["slug"] not in denoting
+    ]
+    return cat
+
+
+def corpus_rows(store: pyoxigraph.Store, source: str | None = None) -> list[dict]:
+    subs = {"g": NamedNode(source)} if source else {}
+    return run_select(store, "corpus_texts.rq", **subs)
+
+
+def entity_quads(
+    finder: EntityFinder, rows: Iterable[dict], found_types: dict[str, tuple[str, str]]
+) -> dict[str, list[Quad]]:
+    """Entity quads by source graph. ``found_types``: type and name of shape names already given one (updated)."""
+    out: dict[str, dict[Quad, None]] = {}
+    for row in rows:
+        g = row["g"]
+        eg = entity_graph(g)
+        quads = out.setdefault(g, {})
+        node = NamedNode(row["node"])
+        analysis = finder.analyse(row["text"])
+        for e in analysis.entities:
+            if e.type is None:
+                continue
+            ent = entity_iri(e.id)
+            if not e.known:
+                etype, name = found_types.setdefault(e.id, (e.type, e.text))
+                quads[Quad(ent, RDF.type, ENTITY_CLASS[etype], eg)] = None
+                quads[Quad(ent, SCHEMA.name, Literal(name), eg)] = None
+            quads[Quad(node, KG.mentionsEntity, ent, eg)] = None
+        for r in analysis.relations:
+            quads[Quad(entity_iri(r.subject), _EDGE[r.kind], entity_iri(r.object), eg)] = None
+    return {g: list(q) for g, q in out.items()}
+
+
+def _entity_graphs(store: pyoxigraph.Store) -> list[NamedNode]:
+    return [
+        g for g in store.named_graphs() if isinstance(g, NamedNode) and g.value.startswith(ENTITY_GRAPH_PREFIX)
+    ]
+
+
+def refresh_entities(
+    store: pyoxigraph.Store,
+    sources: Iterable[str] | None = None,
+    report: Report | None = None,
+    gazetteers: Iterable[Gazetteer] = (),
+    changes: Changes | None = None,
+) -> int:
+    """Recompute entity graphs: of the given source graphs, or of every source when ``None``.
+
+    Each entity graph is replaced through :func:`~kg.store.changes.replace_graph` (recorded in
+    ``changes``). Returns the number of quads in the graphs written. Raises :class:`KGError` when
+    the gazetteer and the glossary disagree (the write is then discarded by the caller's generation).
+    """
+    report = report if report is not None else Report()
+    changes = changes if changes is not None else Changes(full=True)
+    gazetteers = list(gazetteers)
+    if sources is not None:
+        sources = sorted(set(sources))
+        if not sources:
+            return 0
+    cat = load_catalogue(store, report, gazetteers)
+    finder = EntityFinder(cat.entries.values(), cat.other_terms)
+    where, _files = _locator(store, gazetteers)
+    for c in finder.conflicts:
+        report.warn(
+            "W071",
+            f"the name {c.form!r} belongs to entities {c.kept!r} and {c.dropped!r}; it is linked to {c.kept!r}",
+            where(c.dropped, None, "name"),
+        )
+    if sources is None:
+        rows = corpus_rows(store)
+        targets = {r["g"] for r in rows} | {
+            _GRAPH_PREFIX + g.value[len(ENTITY_GRAPH_PREFIX) :] for g in _entity_graphs(store)
+        }
+    else:
+        rows = [r for s in sources for r in corpus_rows(store, s)]
+        targets = set(sources)
+    found_types: dict[str, tuple[str, str]] = {}
+    for r in run_select(store, "entity_found_types.rq"):
+        found_types.setdefault(_entity_slug(r["e"]), (_CLASS_TYPE[r["class"]], r["name"] or _entity_slug(r["e"])))
+    by_source = entity_quads(finder, rows, found_types)
+    written = 0
+    for source in sorted(targets):
+        quads = by_source.get(source, [])
+        replace_graph(store, entity_graph(source), quads, changes)
+        written += len(quads)
+    return written
+
+
+__all__ = ["refresh_entities", "load_catalogue", "entity_graph", "ENTITY_GRAPH_PREFIX"]
