@@ -37,6 +37,9 @@ def _friendly(f):
         except KGError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except BrokenPipeError:  # the reader went away (`kg gaps | head`): nothing more to say
+            sys.stderr.close()
+            sys.exit(0)
         except OSError as exc:
             click.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
             sys.exit(1)
@@ -269,40 +272,6 @@ def annotate(file: str, is_html: bool, first_only: str | None, store: str) -> No
     click.echo(json.dumps(result, ensure_ascii=False))
 
 
-@main.group()
-def gaps() -> None:
-    """Coverage gaps for editors (each report also as JSON with --json)."""
-
-
-@gaps.command("terms")
-@_store_option
-@click.option("--json", "as_json", is_flag=True, help="Print the candidates as JSON (what the editor page shows).")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=0), help="Most candidates to list.")
-@_friendly
-def gaps_terms(store: str, as_json: bool, limit: int) -> None:
-    """Terms the corpus uses that have no glossary entry, ranked by evidence, frequency and spread."""
-    from kg.discovery import candidate_terms
-
-    found = candidate_terms(_open(store), limit=limit)
-    if as_json:
-        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
-        return
-    if not found:
-        click.echo("no candidate terms: the glossary covers the corpus")
-        return
-    click.echo(f"{'score':>7} {'uses':>5} {'eps':>4}  term")
-    for c in found:
-        click.echo(f"{c['score']:7.2f} {c['count']:5d} {c['episodes']:4d}  {c['term']}  [{', '.join(c['evidence'])}]")
-        if c["suggested_definition"]:
-            click.echo(f"{'':19}definition? {_shorten(c['suggested_definition'], 110)}")
-        for ctx in c["contexts"][:1]:
-            click.echo(f"{'':19}{ctx['source']}: {_shorten(ctx['text'], 100)}")
-
-
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
-
-
 @main.command()
 @_store_option
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -321,13 +290,13 @@ def serve(store: str, host: str, port: int, debug: bool) -> None:
     app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=False)
 
 
-def _install_gaps() -> None:
-    from kg.cli_gaps import install
+def _add_gaps() -> None:
+    from kg.cli_gaps import make_group
 
-    install(main, _friendly)
+    main.add_command(make_group(_friendly))
 
 
-_install_gaps()  # kg gaps [REPORT] [--json]: kg/cli_gaps.py
+_add_gaps()  # kg gaps [REPORT] [--json], kg gaps terms: kg/cli_gaps.py
 
 
 if __name__ == "__main__":  # pragma: no cover

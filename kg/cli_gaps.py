@@ -1,7 +1,9 @@
 """``kg gaps [REPORT] [--json]``: the coverage-gap reports of :mod:`kg.gaps` on the command line.
 
 ``kg gaps`` prints every report; ``kg gaps uncovered-papers`` (or any id in ``kg.gaps.REPORT_IDS``)
-one of them. ``--json`` prints the same JSON as ``GET /api/gaps``.
+one of them. ``--json`` prints the same JSON as ``GET /api/gaps``. ``kg gaps terms [--limit N]``
+lists the term-discovery candidates themselves (:func:`kg.discovery.candidate_terms`), with the
+evidence, contexts and suggested definition of each.
 """
 
 from __future__ import annotations
@@ -70,39 +72,48 @@ def make_group(friendly) -> click.Group:
             run(store, None, as_json, weeks)
 
     for rid in REPORT_IDS:
-        _add(gaps, rid, friendly)
+        if rid != "terms":
+            _add(gaps, rid, friendly)
+    _add_terms(gaps, friendly)
     return gaps
 
 
-def install(main: click.Group, friendly) -> click.Group:
-    """Put the report commands under ``kg gaps``: a new group, or one that already exists (the term
-    discovery work adds ``kg gaps terms``; its own ``terms`` is kept, and bare ``kg gaps`` prints every report)."""
-    existing = main.commands.get("gaps")
-    if not isinstance(existing, click.Group):
-        group = make_group(friendly)
-        main.add_command(group)
-        return group
-    for rid in REPORT_IDS:
-        if rid not in existing.commands:
-            _add(existing, rid, friendly)
-    if not existing.invoke_without_command:
-        original = existing.callback
-        mine = make_group(friendly)
-        names = {p.name for p in existing.params}
-        existing.params += [p for p in mine.params if p.name not in names]
-        existing.invoke_without_command = True
+def _add_terms(group: click.Group, friendly) -> None:
+    """``kg gaps terms``: the term-discovery candidates, with their evidence (:mod:`kg.discovery`)."""
 
-        @click.pass_context
-        def callback(ctx: click.Context, **kwargs):
-            if ctx.invoked_subcommand is None:
-                run(kwargs.get("store", ".kg"), None, bool(kwargs.get("as_json")), kwargs.get("weeks"))
-            elif original is not None:
-                own = {k: v for k, v in kwargs.items() if k in names}
-                return ctx.invoke(original, **own)
-            return None
+    @group.command("terms")
+    @_options
+    @click.option("--limit", default=100, show_default=True, type=click.IntRange(min=0), help="Most candidates.")
+    @click.pass_context
+    @friendly
+    def gaps_terms(ctx: click.Context, store: str, as_json: bool, weeks: int | None, limit: int) -> None:
+        """Terms the corpus uses that have no glossary entry, ranked by evidence, frequency and spread."""
+        from kg.discovery import candidate_terms
+        from kg.store import open_store
 
-        existing.callback = callback
-    return existing
+        parent = ctx.parent.params if ctx.parent else {}
+        if ctx.get_parameter_source("store") is click.core.ParameterSource.DEFAULT:
+            store = parent.get("store", store)
+        found = candidate_terms(open_store(store), limit=limit)
+        if as_json or parent.get("as_json"):
+            click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+            return
+        if not found:
+            click.echo("no candidate terms: the glossary covers the corpus")
+            return
+        click.echo(f"{'score':>7} {'uses':>5} {'eps':>4}  term")
+        for c in found:
+            click.echo(
+                f"{c['score']:7.2f} {c['count']:5d} {c['episodes']:4d}  {c['term']}  [{', '.join(c['evidence'])}]"
+            )
+            if c["suggested_definition"]:
+                click.echo(f"{'':19}definition? {_shorten(c['suggested_definition'], 110)}")
+            for where in c["contexts"][:1]:
+                click.echo(f"{'':19}{where['source']}: {_shorten(where['text'], 100)}")
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _add(group: click.Group, rid: str, friendly) -> None:
