@@ -39,6 +39,8 @@ CATALOGUE: dict[str, str] = {
     "E011": "the feed has no <item> elements",
     "E012": "two feed items share a guid; every episode needs its own guid",
     "E013": "the feed declares a DTD or entities, which are refused for safety",
+    "E014": "a link or enclosure URL in the feed is not an absolute http(s) URL",
+    "E015": "the source file is larger than KG_MAX_SOURCE_BYTES allows; split it or raise the limit",
     "E020": "the episode description has no 'Source:' line naming the paper it covers",
     "E021": "a chapter timestamp is malformed; write chapters as 'MM:SS - Title: summary'",
     "E022": "a date could not be read; use 2026-06-27 or June 27, 2026",
@@ -67,6 +69,8 @@ CATALOGUE: dict[str, str] = {
     "E098": "the neo4j-csv export writes a directory",
     "W020": "a recommended-reading item has no URL; it is kept as text without a paper link",
     "W021": "the feed's own chapter list differs from the chapters in the description",
+    "W022": "a chapter does not start after the chapter before it",
+    "W023": "a recommended-reading URL is not an absolute http(s) URL; the item is kept as text without a link",
     "W031": "an episode number is cited in the review but not in the feed",
     "W044": "a glossary explained_in entry points at an episode or chapter that is not known",
 }
