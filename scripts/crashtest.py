@@ -8,10 +8,10 @@ Reference runs, never killed, give the expected *new* store of each operation an
 * ``build``: ``kg build --data NEW`` into a copy of the old store;
 * ``ingest``: ``kg ingest feed|glossary|review NEW/…`` into a copy of the old store.
 
-Each run (seeded: ``--seed`` gives the same operations and kill moments, relative to the reference time)
-copies the old store, starts
-one operation, sends SIGKILL after a random delay (odd runs: anywhere in [0, 1.3 × its reference time]; even
-runs: in [0.75, 1.15] ×, around the moment it publishes), and then checks:
+Each run (seeded: ``--seed`` gives the same operations and kill moments, relative to the reference
+time) copies the old store, starts one operation, sends SIGKILL after a random delay (odd runs: anywhere
+in [0, 1.3] × its reference time; even runs: in [0.75, 1.15] ×, around the moment it publishes), and
+then checks:
 
 * the store opens (the published generation, read-only, as a server would);
 * every named graph holds exactly its quads of the old store or of the new one (never a mix),
@@ -21,7 +21,7 @@ runs: in [0.75, 1.15] ×, around the moment it publishes), and then checks:
 One JSON line per run (what it saw), then a summary line; exit code 1 if any run failed.
 
     .venv/bin/python scripts/crashtest.py                      # 20 runs, seed 1
-    .venv/bin/python scripts/crashtest.py --runs 5 --seed 7 --ops ingest
+    .venv/bin/python scripts/crashtest.py --runs 5 --seed 7 --ops ingest-feed,ingest-glossary
 """
 
 from __future__ import annotations
