@@ -599,3 +599,53 @@ def test_a_psc_chapter_without_start_is_e010_with_its_line():
         parse_feed(bad, name="feed.xml")
     line = bad.decode().splitlines().index(next(x for x in bad.decode().splitlines() if "<psc:chapter title=" in x))
     assert err.value.code == "E010" and err.value.where.line == line + 1 and err.value.where.field == "psc:chapter"
+
+
+# -- the same inputs over real HTTP: the app answers 2xx/3xx/4xx with the JSON error shape, never 500 ----
+
+
+def _http(server, method: str, path: str, body: bytes | None = None, ctype: str | None = None):
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(server.url + path, data=body, method=method,
+                                 headers={"Content-Type": ctype} if ctype else {})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read()
+
+
+@settings(max_examples=max(20, EXAMPLES // 3), deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.one_of(JSON.map(lambda v: __import__("json").dumps(v).encode()), st.binary(max_size=200),
+                 st.lists(TEXT_PIECES, max_size=20).map(lambda p: __import__("json").dumps({"html": " ".join(p)})
+                                                         .encode())))
+def test_annotate_over_http_never_fails_with_500(server, body):
+    status, headers, raw = _http(server, "POST", "/api/annotate", body, "application/json")
+    assert status in (200, 400), (status, raw[:300])
+    doc = __import__("json").loads(raw)
+    if status == 400:
+        assert doc["error"]["status"] == 400 and doc["error"]["message"]
+
+
+_TRICKY = ["\x00", "%00", "../../etc/passwd", "..%2f..%2f", "arxiv/../../x", "E" + "9" * 400, "a" * 5000, "\ud800",
+           "term/x/../../y", "https://evil.example/x", "javascript:alert(1)", "<script>", "'\"", "\u202e", "😀"]
+SEGMENTS = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(_TRICKY + [p["text"] for p in __import__("hostile_corpus").payloads()]),
+).filter(lambda s: s not in ("", ".", ".."))
+
+
+@settings(max_examples=max(20, EXAMPLES // 3), deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(["/terms/{}", "/api/terms/{}", "/api/terms/{}/card", "/episodes/{}", "/api/episodes/{}",
+                        "/papers/{}", "/api/papers/{}", "/topics/{}", "/reviews/{}", "/methods/{}",
+                        "/entities/{}/x", "/papers/{}.bib", "/episodes/{}/reading.bib", "/api/graph?focus={}",
+                        "/graph?focus={}", "/glossary?q={}", "/api/gaps?report={}", "/export/graph.{}"]),
+       SEGMENTS)
+def test_hostile_path_and_query_values_never_fail_with_500(server, route, value):
+    from urllib.parse import quote
+
+    status, headers, raw = _http(server, "GET", route.format(quote(value, safe="", errors="surrogatepass")))
+    assert status < 500, (route, value, status, raw[:300])
+    assert "Content-Security-Policy" in headers
