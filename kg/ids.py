@@ -44,7 +44,7 @@ def paper_ref(url: str) -> PaperRef:
         ident = m.group("id") or m.group("old")
         return PaperRef("arxiv", ident, f"https://arxiv.org/abs/{ident}", f"arxiv/{ident}")
     m = _DOI_URL.match(url)
-    if m:
+    if m and not {".", ".."} & set(unquote(m.group("doi")).split("/")):  # '..' in an id would move its page
         doi = unquote(m.group("doi")).rstrip(".")
         am = _ARXIV_DOI.match(doi)
         if am:

@@ -37,6 +37,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GAP_QUIET_WEEKS", 4, "A topic with no episode in this many weeks counts as gone quiet."),
     Setting("EDITOR_LOGIN_RATE", "5 per minute", "Failed editor logins allowed per client address (then 429)."),
     Setting(
+        "MAX_SOURCE_BYTES",
+        32 * 1024 * 1024,
+        "Largest source file (feed, review page, glossary) kg build/ingest reads; larger is refused (0: none).",
+    ),
+    Setting(
         "TRUSTED_PROXIES", 0, "Proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none)."
     ),
     Setting(

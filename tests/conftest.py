@@ -118,6 +118,24 @@ def server(sample_store: Path, tmp_path_factory):
     srv.stop()
 
 
+@pytest.fixture(scope="session")
+def hostile_corpus_store(tmp_path_factory) -> Path:
+    """A store built from the sample plus a hostile payload in every text field (tests/hostile_corpus.py)."""
+    from hostile_corpus import write_hostile_corpus
+
+    root = tmp_path_factory.mktemp("hostile-corpus")
+    data = write_hostile_corpus(root / "data")
+    kg_cmd("build", "--data", str(data), "--store", str(root / "kg"))
+    return root / "kg"
+
+
+@pytest.fixture(scope="session")
+def hostile_corpus_server(hostile_corpus_store: Path):
+    srv = Server(hostile_corpus_store, {"KG_SPARQL_QUOTA": "0"})
+    yield srv
+    srv.stop()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

@@ -70,7 +70,7 @@ def test_hover_opens_after_the_intent_delay_with_definition_episode_count_and_re
     episode.click()
     expect(page).to_have_url(f"{server.url}/episodes/E179#t127")
     expect(page.locator("#t127")).to_contain_text("The junior, the expert, and free speed")
-    assert page.evaluate("document.querySelector(':target').id") == "t127"
+    expect(page.locator(":target")).to_have_attribute("id", "t127")  # set once the fragment is processed
     session.assert_local()
 
 

@@ -646,8 +646,10 @@ _RAW = frozenset("script style textarea title xmp plaintext noscript".split())
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _SECTIONING = frozenset("section article aside nav body main".split()) | _HEADINGS
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+# Possessive quantifiers: an unterminated tag ('<' and 100 kB of letters) fails in linear time
+# instead of trying every split between the name and the attributes (minutes of backtracking).
 _TAG = re.compile(
-    r"<(?:(?P<close>/)?(?P<name>[A-Za-z][A-Za-z0-9:-]*)(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"
+    r"<(?:(?P<close>/)?(?P<name>[A-Za-z][A-Za-z0-9:-]*+)(?P<attrs>(?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>"
     r"|!--.*?(?:-->|\Z)|!\[CDATA\[.*?(?:\]\]>|\Z)|[!?][^>]*(?:>|\Z))",
     re.DOTALL,
 )

@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from kg.errors import Location, ParseError, Report
 from kg.ids import paper_ref
 from kg.parsers.dates import parse_date
+from kg.parsers.urlcheck import http_url_problem
 from kg.records import Chapter, Description, ReadingItem
 
 _SOURCE = re.compile(r"(?:^|\s)Source:\s*(?P<url>\S+)")
 _PUBLISHED = re.compile(r"Paper was published on\s+(?P<date>\d{4}-\d{2}-\d{2}|[A-Z][a-z]+\.?\s+\d{1,2},\s*\d{4})")
-_GENERATED = re.compile(r"This episode was AI-generated on\s+(?P<date>[^.]+?)\.(?=\s|$)")
+# The date is short ("June 27, 2026"): bounding it keeps a search over a long text linear.
+_GENERATED = re.compile(r"This episode was AI-generated on\s+(?P<date>[^.]{1,40}?)\.(?=\s|$)")
 _NOTE_TAIL = re.compile(r"(?:\s*The script was written by[^.]*\.)?(?:\s*The producer is not affiliated with[^.]*\.)?")
 _TAKEAWAYS = re.compile(r"(?:^|\s)Key Takeaways:\s*")
 _READING = re.compile(r"(?:^|\s)Recommended Reading:\s*")
@@ -38,6 +40,8 @@ _TS_LIKE_IN_CHAPTERS = re.compile(r"(?:(?<=\s)|^)(?P<ts>\d{1,2}\.\d{1,2}|\d{1,2}
 _TS_VALID = re.compile(r"^(?:(?P<h>\d{1,2}):)?(?P<m>\d{1,2}):(?P<s>[0-5]\d)$")
 _TITLE_SPLIT = re.compile(r": (?=[A-Z0-9'\"‘“(])")
 _URL_TAIL = re.compile(r"\s*\((?P<url>https?://[^\s]+?)\)\s*\.?\s*$")
+# Starts only at the first space of a run: a long run of spaces with no '-' is scanned once, not once per space.
+_LIST_SPLIT = re.compile(r"(?<!\s)\s++-\s+(?=[A-Z0-9'\"‘“(~$€£])")
 _ITEM_SPLIT = re.compile(r"(?<=[).!?'’\"”])\s+-\s+(?=\S)")
 
 
@@ -58,12 +62,30 @@ def _seconds(ts: str) -> int | None:
     return h * 3600 + mins * 60 + int(m.group("s"))
 
 
+def _url_tail(text: str) -> re.Match[str] | None:
+    """The '(https://…)' that ends a reading item, found in linear time.
+
+    The URL holds no spaces, so it lies in the last run of non-space characters (before a trailing
+    '.'), and that run must end with ')'. Searching only there keeps long runs of spaces, or many
+    '(http…)' fragments, from costing quadratic time.
+    """
+    end = len(text.rstrip())
+    if end and text[end - 1] == ".":
+        end = len(text[: end - 1].rstrip())
+    if not end or text[end - 1] != ")":
+        return None
+    start = end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return _URL_TAIL.search(text, start)
+
+
 def _split_list(block: str) -> list[str]:
     """Split '- a - b - c' into items; an item may contain hyphens but not ' - ' + capital."""
     block = block.strip()
     if block.startswith("-"):
         block = block[1:]
-    parts = re.split(r"\s+-\s+(?=[A-Z0-9'\"‘“(~$€£])", " " + block)
+    parts = _LIST_SPLIT.split(" " + block)
     return [p.strip() for p in parts if p.strip()]
 
 
@@ -119,7 +141,10 @@ def parse_description(
         raise ParseError("E020", "no 'Source: <url>' line naming the paper this episode covers", where)
     source_url = m_src.group("url").rstrip(".,;")
     if not re.match(r"^https?://", source_url):
-        raise ParseError("E020", f"the Source is not an http(s) URL: {source_url!r}", where)
+        raise ParseError("E020", f"the Source is not an http(s) URL: {source_url[:80]!r}", where)
+    problem = http_url_problem(source_url)
+    if problem:
+        raise ParseError("E020", f"the Source URL {source_url[:80]!r} is not usable: {problem}", where)
     cursor = m_src.end()
 
     published = None
@@ -176,6 +201,14 @@ def parse_description(
                 where.with_field(f"chapter {i + 1}"),
             )
         ctitle, csummary = split_chapter_title(body[mark.end() : end])
+        twin = next((c for c in chapters if c.timestamp == mark.group("ts")), None)
+        if twin is not None:  # a chapter is identified by its timestamp: two would be one node
+            raise ParseError(
+                "E021",
+                f"chapter {i + 1} has the same timestamp {mark.group('ts')!r} as chapter {twin.index}; "
+                "each chapter needs its own start time",
+                where.with_field(f"chapter {i + 1}"),
+            )
         if chapters and seconds <= chapters[-1].start:
             report.warn(
                 "W022",
@@ -189,11 +222,20 @@ def parse_description(
         items = _ITEM_SPLIT.split(reading_block.strip().removeprefix("-").strip())
         for i, raw in enumerate(items, start=1):
             raw = raw.strip()
-            m_url = _URL_TAIL.search(raw)
+            m_url = _url_tail(raw)
             url = m_url.group("url").rstrip(".") if m_url else None
             text_part = raw[: m_url.start()] if m_url else raw
             rtitle, why = split_reading_title(text_part.strip())
-            if url is None:
+            problem = http_url_problem(url) if url else None
+            if problem:
+                report.warn(
+                    "W023",
+                    f"recommended-reading item {i} ({rtitle[:60]!r}): URL {url[:80]!r} is not usable: {problem}; "
+                    "kept as text without a link",
+                    where.with_field(f"reading item {i}"),
+                )
+                url = None
+            elif url is None:
                 report.warn(
                     "W020",
                     f"recommended-reading item {i} ({rtitle[:60]!r}) has no URL",

@@ -17,25 +17,72 @@ from kg.records import ExplainedIn, Glossary, GlossaryTerm
 
 MAX_DEFINITION = 280
 KINDS = ("concept", "method", "metric", "benchmark", "model", "system", "organisation", "jargon")
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
-_EP = re.compile(r"^E\d{1,6}$")
-_TS = re.compile(r"^(?:\d{1,2}:)?\d{1,2}:[0-5]\d$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$", re.ASCII)
+_EP = re.compile(r"^E\d{1,6}$", re.ASCII)
+_TS = re.compile(r"^(?:\d{1,2}:)?\d{1,2}:[0-5]\d$", re.ASCII)
 
 
 # libyaml's composer when PyYAML has it (about 6x faster on a large glossary); same nodes and marks
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_DEPTH = 20  # a glossary entry is a mapping of scalars and short lists: 4 levels deep
 
 
-def _to_python(node):
-    return yaml.constructor.SafeConstructor().construct_document(node)
+def _to_python(node, name: str):
+    try:
+        return yaml.constructor.SafeConstructor().construct_document(node)
+    except yaml.YAMLError as exc:  # e.g. an unknown tag such as !!python/object
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        line = mark.line + 1 if mark else None
+        raise ParseError("E040", f"not valid YAML: {problem}", Location(name, line)) from None
+
+
+def _check_shape(text: str, name: str) -> None:
+    """Refuse aliases (a YAML bomb repeats one node billions of times) and deep nesting, from the events.
+
+    The event parser is a state machine, so this runs before the composer (which recurses and would
+    overflow the stack on a deep enough document) builds anything.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            raise ParseError(
+                "E040",
+                f"YAML aliases (*{event.anchor}) are not allowed in the glossary; write each value out",
+                Location(name, event.start_mark.line + 1),
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                where = Location(name, event.start_mark.line + 1)
+                raise ParseError("E040", f"the YAML is nested more than {MAX_DEPTH} levels deep", where)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _text_field(entry: dict, key: str, where: Location) -> str | None:
+    """A scalar field as text (numbers and dates are written as text); lists and mappings are refused."""
+    value = entry.get(key)
+    if value is None:
+        return None
+    if isinstance(value, (list, dict, bytes)):
+        raise ParseError("E043", f"{key} must be text, not a {type(value).__name__}", where.with_field(key))
+    return str(value)
 
 
 def read_glossary(path: str | Path, report: Report | None = None) -> Glossary:
+    from kg.parsers.source import read_source_bytes
+
     path = Path(path)
+    data = read_source_bytes(path, "glossary")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParseError("E001", f"cannot read the glossary: {exc}", Location(str(path))) from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ParseError(
+            "E001", f"the glossary is not UTF-8 text (byte {exc.object[exc.start]:#04x}); save it as UTF-8",
+            Location(str(path), line),
+        ) from None
     return parse_glossary(text, name=str(path), report=report)
 
 
@@ -52,6 +99,7 @@ def _str_list(value, where: Location, field: str) -> list[str]:
 def parse_glossary(text: str, *, name: str = "<glossary>", report: Report | None = None) -> Glossary:
     report = report if report is not None else Report()
     try:
+        _check_shape(text, name)
         root = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -68,7 +116,7 @@ def parse_glossary(text: str, *, name: str = "<glossary>", report: Report | None
         raise ParseError(
             "E043", "the glossary needs a 'terms:' list", Location(name, root.start_mark.line + 1, "terms")
         )
-    scheme = _to_python(top["scheme"]) if "scheme" in top else {}
+    scheme = _to_python(top["scheme"], name) if "scheme" in top else {}
     if not isinstance(scheme, dict):
         scheme = {}
 
@@ -80,9 +128,9 @@ def parse_glossary(text: str, *, name: str = "<glossary>", report: Report | None
         where = Location(name, line)
         if not isinstance(node, yaml.MappingNode):
             raise ParseError("E043", "each term must be a mapping with id, label and definition", where)
-        entry = _to_python(node)
+        entry = _to_python(node, name)
         tid = entry.get("id")
-        if not isinstance(tid, str) or not _ID.match(tid):
+        if not isinstance(tid, str) or not _ID.fullmatch(tid):
             raise ParseError(
                 "E043", f"id {tid!r} must be a slug: lowercase letters, digits and hyphens", where.with_field("id")
             )
@@ -93,8 +141,8 @@ def parse_glossary(text: str, *, name: str = "<glossary>", report: Report | None
         label = entry.get("label")
         if not isinstance(label, str) or not label.strip():
             raise ParseError("E043", "the term has no label", where.with_field("label"))
-        definition = entry.get("definition")
-        if definition is None or not str(definition).strip():
+        definition = _text_field(entry, "definition", where)
+        if definition is None or not definition.strip():
             raise ParseError(
                 "E041", "the term has no definition (needed for its tooltip)", where.with_field("definition")
             )
@@ -105,7 +153,7 @@ def parse_glossary(text: str, *, name: str = "<glossary>", report: Report | None
                 f"the definition is {len(definition)} characters; tooltips take at most {MAX_DEFINITION}",
                 where.with_field("definition"),
             )
-        kind = str(entry.get("kind") or "concept").strip().lower()
+        kind = (_text_field(entry, "kind", where) or "concept").strip().lower()
         if kind not in KINDS:
             raise ParseError("E043", f"kind {kind!r} is not one of {', '.join(KINDS)}", where.with_field("kind"))
         explained: list[ExplainedIn] = []
@@ -115,16 +163,17 @@ def parse_glossary(text: str, *, name: str = "<glossary>", report: Report | None
         for i, item in enumerate(raw_explained, start=1):
             if isinstance(item, str):
                 item = {"episode": item}
-            if not isinstance(item, dict) or not _EP.match(str(item.get("episode", ""))):
+            episode = item.get("episode") if isinstance(item, dict) else None
+            if not isinstance(episode, str) or not _EP.fullmatch(episode):
                 raise ParseError(
                     "E043",
                     "explained_in items look like {episode: E172, chapter: '04:21'}",
                     where.with_field(f"explained_in[{i}]"),
                 )
-            chapter = item.get("chapter")
+            chapter = _text_field(item, "chapter", where.with_field(f"explained_in[{i}]"))
             if chapter is not None:
-                chapter = str(chapter).strip()
-                if not _TS.match(chapter):
+                chapter = chapter.strip()
+                if not _TS.fullmatch(chapter):
                     raise ParseError(
                         "E021",
                         f"chapter {chapter!r} is not a MM:SS timestamp",
@@ -172,8 +221,8 @@ def parse_glossary(text: str, *, name: str = "<glossary>", report: Report | None
                     raise ParseError("E044", f"{fieldname} refers to the term itself", where.with_field(fieldname))
     _check_broader_cycles(terms, name)
     return Glossary(
-        title=str(scheme.get("title") or "Glossary"),
-        description=str(scheme.get("description") or ""),
+        title=_text_field(scheme, "title", Location(name, field="scheme")) or "Glossary",
+        description=_text_field(scheme, "description", Location(name, field="scheme")) or "",
         terms=terms,
         path=name,
     )

@@ -44,12 +44,9 @@ def _children(el, tag: str, cls: str | None = None):
 
 
 def read_review(path: str | Path, report: Report | None = None) -> Review:
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ParseError("E001", f"cannot read the review: {exc.strerror}", Location(str(path))) from None
-    return parse_review(data, name=str(path), report=report)
+    from kg.parsers.source import read_source_bytes
+
+    return parse_review(read_source_bytes(path, "review page"), name=str(Path(path)), report=report)
 
 
 def parse_review(data: bytes | str, *, name: str = "<review>", report: Report | None = None) -> Review:

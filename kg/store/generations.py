@@ -103,6 +103,14 @@ def _collect(root: Path, current: Path) -> None:
             stray.unlink()
 
 
+def _remove_unpublished(root: Path, current: Path | None) -> None:
+    """Generations newer than the published one are what a killed write left (the lock is ours now)."""
+    cur_n = int(_GEN.match(current.name).group(1)) if current is not None else 0
+    for n, path in _generations(root):
+        if n > cur_n:
+            shutil.rmtree(path, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def writer_lock(root: Path) -> Iterator[None]:
     root.mkdir(parents=True, exist_ok=True)
@@ -144,10 +152,11 @@ def writing(root: str | Path, *, start_empty: bool) -> Iterator[Generation]:
     if root.exists() and not root.is_dir():
         raise StoreError("E050", "the store path exists and is not a directory", Location(str(root)))
     with writer_lock(root):
+        current = current_generation(root)
+        _remove_unpublished(root, current)
         gens = _generations(root)
         number = (gens[-1][0] + 1) if gens else 1
         target = root / f"gen-{number:06d}"
-        current = current_generation(root)
         if current is not None and not start_empty:
             source = pyoxigraph.Store.read_only(str(current))
             source.backup(str(target))
