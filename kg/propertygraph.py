@@ -63,6 +63,7 @@ RELATIONSHIPS: dict[str, str] = {
     CITO.extends.value: "EXTENDS",
     KG.extends.value: "KG_EXTENDS",  # the project's sub-property of cito:extends, kept apart as in the RDF
     KG.denotes.value: "DENOTES",
+    KG.mentionsEntity.value: "MENTIONS_ENTITY",
     CITO.cites.value: "CITES",
     SCHEMA.isPartOf.value: "IS_PART_OF",
     SCHEMA.partOfSeries.value: "PART_OF_SERIES",
@@ -88,6 +89,7 @@ PROPERTIES: dict[str, str] = {
     SCHEMA.position.value: "position",
     SCHEMA.text.value: "text",
     SCHEMA.identifier.value: "identifier",
+    SCHEMA.alternateName.value: "alternateName",
     SCHEMA.inLanguage.value: "inLanguage",
     SKOS.prefLabel.value: "prefLabel",
     SKOS.altLabel.value: "altLabel",
@@ -117,7 +119,7 @@ PROPERTIES: dict[str, str] = {
     PROV.generatedAtTime.value: "generatedAtTime",
 }
 
-LIST_PROPERTIES: frozenset[str] = frozenset({"altLabel", "hiddenLabel", "acronym"})
+LIST_PROPERTIES: frozenset[str] = frozenset({"altLabel", "hiddenLabel", "acronym", "alternateName"})
 
 RDF_TYPE = RDF.type.value
 _INTEGER = {

@@ -1,8 +1,11 @@
-// One episode's own fields (the columns of episode.rq).
+// One episode's own fields, one row per field with a value (the columns of episode.rq): the field
+// "episode" (value "") says the node is an episode; the others are its properties. Neo4j holds one
+// value per property, so where the RDF store gives a field once per distinct value, this gives it once.
 // params: e
 MATCH (e:Resource {iri: $e})
-WHERE e:Episode
-RETURN e.iri AS e, e.episodeNumber AS number, e.name AS title, e.url AS url, e.datePublished AS published,
-       e.duration AS duration, e.description AS summary, e.reviewSummary AS reviewSummary,
-       e.generationNote AS note, e.generatedOn AS generatedOn, e.guid AS guid
-LIMIT 1
+UNWIND [fv IN [['episode', CASE WHEN e:Episode THEN '' END], ['number', e.episodeNumber], ['title', e.name],
+               ['url', e.url], ['published', e.datePublished], ['duration', e.duration],
+               ['summary', e.description], ['reviewSummary', e.reviewSummary], ['note', e.generationNote],
+               ['generatedOn', e.generatedOn], ['guid', e.guid]]
+        WHERE fv[1] IS NOT NULL] AS fv
+RETURN e.iri AS e, fv[0] AS field, fv[1] AS value
