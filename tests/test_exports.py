@@ -80,7 +80,7 @@ def test_nquads_export_round_trips_every_named_graph(sample_store, source, tmp_p
     a, b = _rdflib_dataset(source), _rdflib_dataset(fresh)
     names_a = {g.identifier for g in a.graphs() if len(g)}
     names_b = {g.identifier for g in b.graphs() if len(g)}
-    assert names_a == names_b and len(names_a) == 21  # 11 sources, their 9 mention graphs, derived
+    assert names_a == names_b and len(names_a) == 31  # 11 sources, their 9 mention graphs and 10 entity graphs, derived
     for name in names_a:
         ga, gb = a.graph(name), b.graph(name)
         assert len(ga) == len(gb) and to_isomorphic(ga) == to_isomorphic(gb), name
@@ -132,7 +132,7 @@ def test_nodes_are_the_sample_with_their_labels_and_values(csv_dir, sample_store
     stats = json.loads(kg_cmd("stats", "--store", str(sample_store), "--json").stdout)
     assert labels["Episode"] == stats["nodes"]["episode"] == 18
     assert labels["Term"] == stats["nodes"]["term"]
-    assert labels["Chapter"] == 74 and labels["SyncedGraph"] == 21  # 11 sources, 9 mention graphs, derived
+    assert labels["Chapter"] == 74 and labels["SyncedGraph"] == 31  # 11 sources, 9 mention and 10 entity graphs, derived
     e172 = by_id["https://paperdive.ai/id/episode/E172"]
     assert e172[":LABEL"] == f"Resource{ARRAY_DELIMITER}Episode"
     assert e172["episodeNumber:long"] == "172"

@@ -44,20 +44,27 @@ def _check_shape(text: str, name: str) -> None:
     overflow the stack on a deep enough document) builds anything.
     """
     depth = 0
-    for event in yaml.parse(text, Loader=_LOADER):
-        if isinstance(event, yaml.AliasEvent):
-            raise ParseError(
-                "E040",
-                f"YAML aliases (*{event.anchor}) are not allowed in the glossary; write each value out",
-                Location(name, event.start_mark.line + 1),
-            )
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                where = Location(name, event.start_mark.line + 1)
-                raise ParseError("E040", f"the YAML is nested more than {MAX_DEPTH} levels deep", where)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+    try:
+        for event in yaml.parse(text, Loader=_LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                raise ParseError(
+                    "E040",
+                    f"YAML aliases (*{event.anchor}) are not allowed in the glossary; write each value out",
+                    Location(name, event.start_mark.line + 1),
+                )
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    where = Location(name, event.start_mark.line + 1)
+                    raise ParseError("E040", f"the YAML is nested more than {MAX_DEPTH} levels deep", where)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        if "nesting depth" not in str(exc):  # libyaml may stop at its own nesting limit first
+            raise
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = Location(name, mark.line + 1 if mark else None)
+        raise ParseError("E040", f"the YAML is nested more than {MAX_DEPTH} levels deep", where) from None
 
 
 def _text_field(entry: dict, key: str, where: Location) -> str | None:

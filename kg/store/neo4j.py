@@ -296,6 +296,11 @@ RDF_ONLY: dict[str, str] = {
     "mention_texts.rq": "build time only: the glossary linker reads the texts from the RDF store (kg.mentions)",
     "stats_nodes.rq": "Neo4jStore.stats counts labels instead (stats_labels.cypher)",
     "stats_edges.rq": "Neo4jStore.stats counts relationship types instead (stats_types.cypher)",
+    "entity_catalogue.rq": "build time only: kg.entities checks the gazetteer's entities on the RDF store",
+    "entity_curated_edges.rq": "build time only: kg.entities reads the curated edges from the RDF store",
+    "entity_denotes.rq": "build time only: kg.entities reads which term an entity denotes from the RDF store",
+    "entity_found_types.rq": "build time only: kg.entities types the entities it finds on the RDF store",
+    "source_files.rq": "build time only: kg.entities names the source file of an entity in its messages",
 }
 
 #: GraphStore members that are not queries (every other public method needs a Cypher version).
@@ -434,6 +439,8 @@ class Neo4jStore(GraphStore):
     graph_edges = OxigraphStore.graph_edges
     graph_nodes = OxigraphStore.graph_nodes
     gap_rows = OxigraphStore.gap_rows
+    # term discovery (kg gaps terms): the same rows over corpus_texts.cypher
+    corpus_texts = OxigraphStore.corpus_texts
 
 
 def _no_cypher_yet(name: str):
