@@ -132,7 +132,7 @@ def test_nodes_are_the_sample_with_their_labels_and_values(csv_dir, sample_store
     stats = json.loads(kg_cmd("stats", "--store", str(sample_store), "--json").stdout)
     assert labels["Episode"] == stats["nodes"]["episode"] == 18
     assert labels["Term"] == stats["nodes"]["term"]
-    assert labels["Chapter"] == 74 and labels["SyncedGraph"] == 31  # 11 sources, 9 mention and 10 entity graphs, derived
+    assert labels["Chapter"] == 74 and labels["SyncedGraph"] == 31  # 11 sources, 9+10 mention+entity, derived
     e172 = by_id["https://paperdive.ai/id/episode/E172"]
     assert e172[":LABEL"] == f"Resource{ARRAY_DELIMITER}Episode"
     assert e172["episodeNumber:long"] == "172"

@@ -71,8 +71,13 @@ def test_an_episode_becomes_one_labelled_node_with_typed_properties(sample_rdf):
 
 
 def test_a_term_keeps_lists_and_its_entity_label(sample_rdf):
-    (node,) = node_rows(sample_rdf, ["https://paperdive.ai/id/term/chain-of-thought"]).nodes
-    assert node["labels"] == ["Method", "Term"]
+    term_iri, entity_iri = "https://paperdive.ai/id/term/chain-of-thought", "https://paperdive.ai/id/entity/chain-of-thought"
+    rows = node_rows(sample_rdf, [term_iri, entity_iri])
+    by_iri = {n["props"]["iri"]: n for n in rows.nodes}
+    node = by_iri[term_iri]
+    assert node["labels"] == ["Term"]  # the concept; the method it names is the entity node it denotes
+    assert "Method" in by_iri[entity_iri]["labels"]
+    assert by_iri[entity_iri]["props"]["name"] == "chain-of-thought"
     assert node["props"]["acronym"] == ["CoT"]
     assert node["props"]["altLabel"] == ["chain of thought", "chain-of-thought prompting", "chain-of-thought reasoning"]
     assert node["props"]["prefLabel"] == "chain-of-thought"  # the language tag is dropped
@@ -115,11 +120,11 @@ def test_the_mapping_document_matches_the_mapping():
 
 def test_a_second_sync_has_nothing_to_do(sample_rdf):
     states = graph_states(sample_rdf)
-    assert len(states) == 21  # channel, 8 feed items, review, glossary, derived, 9 mention graphs
+    assert len(states) == 31  # channel, 8 feed items, review, glossary, derived, 9 mention and 10 entity graphs
     first = plan(states, {})
     assert sorted(first.changed) == sorted(states) and not first.removed
     second = plan(states, {g: s.hash for g, s in states.items()})
-    assert second.in_sync and len(second.unchanged) == 21
+    assert second.in_sync and len(second.unchanged) == 31
 
 
 def test_a_graph_the_store_lost_is_planned_for_removal(sample_rdf):
@@ -296,7 +301,7 @@ def test_a_first_sync_writes_every_node_once_then_sweeps_then_records_the_hashes
     redo = nodes_to_redo(sample_rdf, p, tagged=set())
     txs = list(sync_transactions(sample_rdf, states, p, redo, batch_size=100))
     node_batches = [tx for tx in txs if tx[0][0] == "sync_upsert_nodes.cypher"]
-    assert len(node_batches) == -(-len(redo) // 100) == 14  # 1,385 nodes (642 of them mentions) in batches of 100
+    assert len(node_batches) == -(-len(redo) // 100) == 16  # 1,543 nodes (mentions and entities too) in batches of 100
     written = [row["iri"] for tx in node_batches for row in tx[0][1]["rows"]]
     assert sorted(written) == sorted(propertygraph.subjects(sample_rdf)) and len(set(written)) == len(written)
     for tx in node_batches:  # each batch: one transaction of the three per-node statements
@@ -352,8 +357,9 @@ def test_an_update_rewrites_what_the_changed_source_touched_and_strips_the_dropp
     assert keep[gone] == []  # its edges go, and the orphan sweep removes the node
     assert "https://paperdive.ai/id/episode/E172" not in rows  # an untouched episode is not rewritten
     mention_graphs = {g for g in states if g.startswith("https://paperdive.ai/id/graph/mentions/")}
-    # a changed glossary relinks every text: mention graphs may change with it
-    assert set(p.changed) <= {glossary_graph, "https://paperdive.ai/id/graph/derived"} | mention_graphs
+    entity_graphs = {g for g in states if g.startswith("https://paperdive.ai/id/graph/entities/")}
+    # a changed glossary relinks every text and finds the entities again: those graphs may change with it
+    assert set(p.changed) <= {glossary_graph, "https://paperdive.ai/id/graph/derived"} | mention_graphs | entity_graphs
     state_rows = [row for tx in txs if tx[0][0] == "sync_set_state.cypher" for row in tx[0][1]["rows"]]
     assert {r["iri"] for r in state_rows} == set(p.changed)
 
