@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import socket
 import struct
-import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph
+from boltpeers import _Peer
 from pyoxigraph import NamedNode
 
 from kg import propertygraph, queries
@@ -157,34 +157,16 @@ def _read_message(conn: socket.socket) -> tuple[int, list[Any]]:
 
 
 # -- the peer ---------------------------------------------------------------------------------------
-class ReplayPeer:
+class ReplayPeer(_Peer):
     """Listens on 127.0.0.1; ``answer(query text, parameters)`` gives ``(fields, rows)`` or raises."""
 
     def __init__(self, answer: Callable[[str, dict[str, Any]], Rows]):
         self.answer = answer
         self.ran: list[tuple[str, dict[str, Any]]] = []  # (query text, parameters), as received
         self.failures: list[str] = []
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.uri = f"bolt://127.0.0.1:{self.sock.getsockname()[1]}"
-        self._stop = threading.Event()
-        self._conns: list[socket.socket] = []
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        super().__init__()
 
-    def _serve(self) -> None:
-        self.sock.settimeout(0.2)
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            self._conns.append(conn)
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
-
-    def _handle(self, conn: socket.socket) -> None:
+    def handle(self, conn: socket.socket) -> None:
         pending: list[list[Any]] = []
         failed = False
         try:
@@ -232,19 +214,6 @@ class ReplayPeer:
             pass
         finally:
             conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        for c in self._conns:
-            c.close()
-        self.sock.close()
-
-    def __enter__(self) -> ReplayPeer:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
 
 
 # -- what it answers --------------------------------------------------------------------------------
