@@ -9,6 +9,11 @@ nodes affect. A step that writes edges itself records what it touched too (use
 ``graphs`` names the source graphs an ingest replaced, so a step can tell what kind
 of source changed (a new glossary relinks every text; a new episode only its own).
 
+``subjects`` is the part of ``touched`` that were subjects (nodes whose own data changed), and
+``rewritten`` the nodes whose derived edges a step rewrote (only their own pages change;
+``rewrote_all``: the step recomputed every one): the page index (:mod:`kg.pageindex`) re-makes
+the entries these affect.
+
 ``previous`` is the generation the write started from (``None`` for a build) and
 ``target`` the one being written: steps keep per-generation side files there
 (e.g. ``kg-derived.npz``, the derived-edge index), copied on write like the store.
@@ -28,6 +33,9 @@ from pyoxigraph import NamedNode, Quad
 class Changes:
     full: bool = False
     touched: set[str] = field(default_factory=set)
+    subjects: set[str] = field(default_factory=set)  # the touched nodes that were subjects
+    rewritten: set[str] = field(default_factory=set)  # nodes whose derived edges were rewritten
+    rewrote_all: bool = False  # ... all of them (a full recompute of the derived edges)
     graphs: set[str] = field(default_factory=set)  # the source graphs this write replaced (an ingest)
     previous: Path | None = None
     target: Path | None = None
@@ -37,6 +45,7 @@ class Changes:
         for q in quads:
             if isinstance(q.subject, NamedNode):
                 self.touched.add(q.subject.value)
+                self.subjects.add(q.subject.value)
             if isinstance(q.object, NamedNode):
                 self.touched.add(q.object.value)
 

@@ -1,8 +1,9 @@
 """The embedded default store: pyoxigraph on disk, in published generations.
 
-Readers open the published generation read-only and re-check ``CURRENT`` (a
-tiny file read) so that a running server picks up a new build without a
-restart. Writes go through :mod:`kg.store.generations`.
+Readers open the published generation read-only (and its page index, see
+:mod:`kg.pageindex`) and re-check ``CURRENT`` (a tiny file read, at most every
+half second; between checks ``refresh`` is one clock read) so that a running
+server picks up a new build without a restart. Writes go through :mod:`kg.store.generations`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -19,6 +21,7 @@ from pyoxigraph import Literal, NamedNode, Variable
 
 from kg import queries
 from kg.errors import Location, StoreError
+from kg.pageindex import PageIndex
 from kg.rdf.namespaces import (
     KG_NS,
     episode_iri,
@@ -115,6 +118,29 @@ def _first(fields: dict[str, list[Any]], name: str) -> Any:
     return min(values, key=str) if values else None
 
 
+def _settle_ties(rows: list[dict[str, Any]], order: tuple[str, ...] | Callable[[dict], tuple]) -> list[dict[str, Any]]:
+    """Rows in the query's order, rows it ranks equal (same ``order`` values or key) by most ``count``, then text.
+
+    SPARQL leaves the order of tied rows to the engine, and it differs between a bound and an
+    unbound run of the same query (the page index makes pages from unbound runs): where a page
+    keeps the first of several tied rows, that must not depend on it.
+    """
+    key = order if callable(order) else (lambda r: tuple(r[k] for k in order))
+    out: list[dict[str, Any]] = []
+    i = 0
+    while i < len(rows):
+        j = i + 1
+        head = key(rows[i])
+        while j < len(rows) and key(rows[j]) == head:
+            j += 1
+        group = rows[i:j]
+        if len(group) > 1:
+            group.sort(key=lambda r: (-(r.get("count") or 0), sorted((k, str(v)) for k, v in r.items())))
+        out.extend(group)
+        i = j
+    return out
+
+
 def _split(value: str | None) -> list[str]:
     return sorted(v for v in (value or "").split("\n") if v)
 
@@ -127,6 +153,7 @@ class OxigraphStore(GraphStore):
         self._lock = threading.Lock()
         self._gen: Path | None = None
         self._store: pyoxigraph.Store | None = None
+        self._pages: PageIndex | None = None
         self._checked = 0.0
         self.refresh(force=True)
 
@@ -151,12 +178,17 @@ class OxigraphStore(GraphStore):
                 store = pyoxigraph.Store.read_only(str(gen))
             except OSError as exc:
                 raise StoreError("E050", f"cannot open the store: {exc}", Location(str(gen))) from None
-            self._store, self._gen = store, gen
+            self._store, self._gen, self._pages = store, gen, PageIndex.open(gen)
         return True
 
     @property
     def version(self) -> str:
         return self._gen.name if self._gen else "0"
+
+    @property
+    def page_index(self) -> PageIndex | None:
+        """The served generation's page index (:mod:`kg.pageindex`); ``None`` for a store made before it."""
+        return self._pages
 
     @property
     def raw(self) -> pyoxigraph.Store:
@@ -166,6 +198,7 @@ class OxigraphStore(GraphStore):
 
     def close(self) -> None:
         self._store = None
+        self._pages = None
 
     # -- querying ------------------------------------------------------------------
     def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
@@ -226,7 +259,7 @@ class OxigraphStore(GraphStore):
         )
         out["takeaways"] = [r["text"] for r in self.select("episode_takeaways.rq", e=e)]
         chapter_terms: dict[str, list[dict[str, str]]] = {}
-        for r in self.select("episode_chapter_terms.rq", e=e):
+        for r in _settle_ties(self.select("episode_chapter_terms.rq", e=e), ("chapter", "label", "how")):
             items = chapter_terms.setdefault(r["chapter"], [])
             slug = local_id(r["term"], "term")
             if all(t["slug"] != slug for t in items):
@@ -262,7 +295,8 @@ class OxigraphStore(GraphStore):
         out["topics"] = topics
         out["reviews"] = reviews
         out["terms"] = [
-            {"slug": local_id(r["term"], "term"), "label": r["label"]} for r in self.select("episode_terms.rq", e=e)
+            {"slug": local_id(r["term"], "term"), "label": r["label"]}
+            for r in _settle_ties(self.select("episode_terms.rq", e=e), lambda r: (str(r["label"]).lower(),))
         ]
         out["related"] = [
             {
@@ -339,7 +373,7 @@ class OxigraphStore(GraphStore):
         row = rows[0]
         forms = self.select("term_forms.rq", t=t)
         links = self.select("term_links.rq", t=t)
-        explained = self.select("term_explained.rq", t=t)
+        explained = _settle_ties(self.select("term_explained.rq", t=t), ("how", "number", "start"))
         where: list[dict[str, Any]] = []
         mentioned: list[dict[str, Any]] = []
         seen: set[tuple[str, str, str | None]] = set()

@@ -1,0 +1,581 @@
+"""The page index: the JSON bodies of the hot pages, made when a generation is written.
+
+``GET /api/terms/<slug>``, ``/api/episodes/<id>`` and ``/api/papers/<key>`` (and the HTML pages
+and tooltip cards made from the same records) would otherwise run several SPARQL queries per
+request. Instead, every generation keeps beside its store one file, ``kg-pages.sqlite``, holding
+for each term, episode and paper the exact bytes the API serves and their ETag, so a request is
+one keyed lookup and a header compare.
+
+**Why SQLite (the standard library's ``sqlite3``).** A worker opens it in microseconds
+(``mode=ro&immutable=1``: no locks, no journal, nothing read until asked) and a lookup by
+``(kind, key)`` is a B-tree probe in pages the OS caches once for every worker, so nothing is
+loaded into each worker's memory up front, at 100,000 episodes as at 10. An ingest copies the
+previous generation's file and rewrites only the rows it affects in place, which a JSON-lines
+file with an offsets array would have to do by rewriting the whole file. The file is written
+under a temporary name inside the unpublished generation and renamed when complete, so a killed
+build or ingest never leaves half an index where a reader would open it (the generation itself is
+not published until the index is in place).
+
+**Same bytes as the query path.** The records are made by the store's own page methods
+(``OxigraphStore.term`` / ``episode`` / ``paper``), so they are the same dicts by construction:
+
+* a full build runs each named query those methods run *once, unbound*, groups the rows by the
+  variable the method would bind (:class:`_Prefetched`), and calls the methods with that as their
+  ``select``: a few dozen queries for the whole graph instead of several per page;
+* an ingest re-makes only the affected entries with the live, bound queries (:func:`affected`).
+
+Bodies: ``term`` as ``kgweb.caching.json_body`` makes it (compact UTF-8), ``episode`` and
+``paper`` as Flask's ``jsonify`` does outside debug mode (compact, ASCII, a final newline).
+``tests/test_pageindex.py`` compares every entry of the sample with the query path, over HTTP too.
+
+**What an ingest affects.** The ``Changes`` of the write say which IRIs were touched
+(``touched``: subjects and IRI objects of every quad added or removed; ``subjects``: subjects
+only) and which nodes the derived-edge step rewrote (``rewritten``). An entry is re-made when
+
+* it was touched or rewritten itself (its own quads, or an edge to it, changed), or a node it owns
+  was (an episode's chapters, takeaways and reading-list items; a term's mention nodes);
+* a node whose own quads changed (or an episode owning such a node) is shown on its page
+  (``refs``: the IRIs of the episodes, terms, papers, topics and reviews an entry shows, kept in
+  the index), e.g. a retitled episode on the pages of the terms it explains.
+
+When more than :data:`FULL_SHARE` of the entries would be re-made, the whole index is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import quote, unquote
+
+import pyoxigraph
+from pyoxigraph import NamedNode
+
+from kg import queries
+from kg.rdf.namespaces import DATA_NS, KG, RDF, iri, local_id
+from kg.store.changes import Changes
+
+log = logging.getLogger("kg.pageindex")
+
+INDEX_FILE = "kg-pages.sqlite"
+FORMAT = "1"
+KINDS = ("episode", "paper", "term")
+FULL_SHARE = 0.25  # re-make more entries than this share and the whole index is rebuilt instead
+_TYPES = {"episode": KG.Episode, "paper": KG.Paper, "term": KG.Term}
+_OWNED_BY_EPISODE = (KG.hasChapter, KG.hasTakeaway, KG.hasRecommendation)  # (episode, p, node)
+_OWNED_BY_ENTRY = (KG.relatedness, KG.coRecommended)  # (entry, p, derived node): the entry's own page only
+
+
+class Entry(NamedTuple):
+    body: bytes
+    etag: str
+
+
+def etag_of(body: bytes) -> str:
+    """The ETag the app gives a body (``kgweb.caching.etag_of``)."""
+    return hashlib.sha256(body).hexdigest()[:32]
+
+
+def encode(kind: str, data: dict[str, Any]) -> bytes:
+    """The bytes the JSON API serves for one record."""
+    if kind == "term":  # kgweb.caching.json_body
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # Flask's jsonify outside debug mode (app.json.sort_keys is False in kgweb.create_app)
+    return (json.dumps(data, ensure_ascii=True, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def entry_iri(kind: str, key: str) -> str:
+    return iri(kind, key).value
+
+
+def refs_of(kind: str, data: dict[str, Any]) -> set[str]:
+    """The IRIs of the other nodes whose own data an entry's page shows."""
+    out: set[str] = set()
+
+    def add(k: str, key: str | None) -> None:
+        if key:
+            out.add(iri(k, key).value)
+
+    if kind == "episode":
+        if data.get("paper"):
+            add("paper", data["paper"].get("key"))
+        for r in data.get("reading") or []:
+            add("paper", r.get("paper"))
+        for t in data.get("topics") or []:
+            add("topic", t.get("slug"))
+        for r in data.get("reviews") or []:
+            add("review", r.get("id"))
+        for t in data.get("terms") or []:
+            add("term", t.get("slug"))
+        for c in data.get("chapters") or []:
+            for t in c.get("terms") or []:
+                add("term", t.get("slug"))
+        for r in data.get("related") or []:
+            add("episode", r.get("id"))
+    elif kind == "term":
+        for rel in ("broader", "narrower", "related"):
+            for t in data.get(rel) or []:
+                add("term", t.get("slug"))
+        for x in (data.get("explained_in") or []) + (data.get("mentioned_in") or []):
+            add("episode", x.get("episode"))
+    elif kind == "paper":
+        for x in (data.get("covered_by") or []) + (data.get("recommended_by") or []):
+            add("episode", x.get("id"))
+        for x in data.get("co_recommended") or []:
+            add("paper", x.get("key"))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Reading (one per serving process, per generation)
+# --------------------------------------------------------------------------------------
+
+
+class PageIndex:
+    """One generation's page index, opened read-only."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        uri = f"file:{quote(str(path))}?mode=ro&immutable=1"
+        self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()  # one connection, shared by a threaded server's threads
+
+    @classmethod
+    def open(cls, generation: Path | None) -> PageIndex | None:
+        """The index of a generation; ``None`` if it has none (an older store) or it does not open."""
+        if generation is None:
+            return None
+        path = Path(generation) / INDEX_FILE
+        if not path.is_file():
+            return None
+        try:
+            index = cls(path)
+            with index._lock:
+                row = index._conn.execute("SELECT value FROM meta WHERE name = 'format'").fetchone()
+        except sqlite3.Error as exc:
+            log.warning("page index %s does not open (%s): pages are made by queries", path, exc)
+            return None
+        if not row or row[0] != FORMAT:
+            index.close()
+            return None
+        return index
+
+    def get(self, kind: str, key: str) -> Entry | None:
+        with self._lock:
+            row = self._conn.execute("SELECT body, etag FROM pages WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        return Entry(row[0], row[1]) if row else None
+
+    def keys(self, kind: str) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._conn.execute("SELECT key FROM pages WHERE kind = ? ORDER BY key", (kind,))]
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+# --------------------------------------------------------------------------------------
+# Making entries
+# --------------------------------------------------------------------------------------
+
+
+class _Bound:
+    """The store's page methods over one raw pyoxigraph store (the generation being written)."""
+
+    def __init__(self, store: pyoxigraph.Store):
+        self.store = store
+
+    def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
+        from kg.store.oxigraph import run_select
+
+        return run_select(self.store, name, **bindings)
+
+    def make(self, kind: str, key: str) -> dict[str, Any] | None:
+        from kg.store.oxigraph import OxigraphStore
+
+        return getattr(OxigraphStore, kind)(self, key)
+
+
+class _Prefetched(_Bound):
+    """``select`` answered from one unbound run of each query, grouped by the variable bound."""
+
+    def __init__(self, store: pyoxigraph.Store):
+        super().__init__(store)
+        self._groups: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = {}
+
+    def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
+        if len(bindings) != 1:
+            return super().select(name, **bindings)
+        ((var, value),) = bindings.items()
+        groups = self._groups.get((name, var))
+        if groups is None:
+            groups = self._groups[(name, var)] = self._run(name, var)
+        return groups.get(value.value, [])
+
+    def _run(self, name: str, var: str) -> dict[str, list[dict[str, Any]]]:
+        from kg.store.oxigraph import py
+
+        if name in _READERS:
+            return _READERS[name](self.store)
+        text = queries.load(name)
+        if name == "term.rq":  # one row per term: the LIMIT applies per bound term, not to the whole run
+            text = text.replace("} LIMIT 1", "}")
+        started = time.perf_counter()
+        result = self.store.query(text, use_default_graph_as_union=True)
+        names = [v.value for v in result.variables]
+        if var not in names:
+            raise ValueError(f"{name} does not select ?{var}: it cannot be run for every entry at once")
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for sol in result:
+            row = {n: py(sol[n]) for n in names}
+            groups.setdefault(row[var], []).append(row)
+        log.debug("unbound %s: %d groups, %.0f ms", name, len(groups), (time.perf_counter() - started) * 1000)
+        return groups
+
+
+def _scan(store: pyoxigraph.Store, p: NamedNode, nodes: bool = False) -> dict[str, list[Any]]:
+    """Every ``(s, p, o)`` in any graph: subject IRI -> its distinct objects (Python values, or IRIs)."""
+    from kg.store.oxigraph import py
+
+    out: dict[str, list[Any]] = {}
+    for q in store.quads_for_pattern(None, p, None):
+        if not isinstance(q.subject, NamedNode):
+            continue
+        if nodes:
+            if not isinstance(q.object, NamedNode):
+                continue
+            value = q.object.value
+        else:
+            value = py(q.object)
+        values = out.setdefault(q.subject.value, [])
+        if value not in values:
+            values.append(value)
+    return out
+
+
+def _inverse(scan: dict[str, list[str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for s, objects in scan.items():
+        for o in objects:
+            out.setdefault(o, []).append(s)
+    return out
+
+
+def _term_explained(store: pyoxigraph.Store) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``term_explained.rq`` for every term, joined here from one scan per predicate
+    (the query unbound takes seconds per thousand episodes, bound a second per hundred terms).
+
+    Same rows and order as the query: its UNION branches, DISTINCT, ``ORDER BY ?how DESC(?number)
+    ?start`` (unbound first ascending, last descending); rows the order leaves tied are settled by
+    the store (``_settle_ties``) whichever way they come. ``tests/test_pageindex.py`` compares.
+    """
+    from itertools import product
+
+    from kg.rdf.namespaces import SCHEMA
+
+    opt = [None]
+    number, name = _scan(store, SCHEMA.episodeNumber), _scan(store, SCHEMA.name)
+    stamp, start_of = _scan(store, KG.timestamp), _scan(store, SCHEMA.startOffset)
+    chapter_of = _inverse(_scan(store, KG.hasChapter, nodes=True))  # chapter -> episodes
+    takeaway_of = _inverse(_scan(store, KG.hasTakeaway, nodes=True))
+    episodes = {q.subject.value for q in store.quads_for_pattern(None, RDF.type, KG.Episode)}
+    counts, where = _scan(store, KG.mentionCount), _scan(store, KG.mentionIn, nodes=True)
+
+    def ep(e: str) -> list[tuple[Any, Any]]:
+        return list(product(number.get(e, opt), name.get(e, opt)))
+
+    def ch(c: str) -> list[tuple[Any, Any, Any]]:
+        return list(product(stamp.get(c, opt), start_of.get(c, opt), name.get(c, opt)))
+
+    rows: dict[str, set[tuple]] = {}
+    # columns: e number title chapter timestamp start chapterTitle how count
+    for x, terms in _scan(store, KG.explains, nodes=True).items():
+        found = set()
+        for e in chapter_of.get(x, ()):
+            for (n, title), (ts, start, ctitle) in product(ep(e), ch(x)):
+                found.add((e, n, title, x, ts, start, ctitle, "explains", None))
+        if x in episodes:
+            for n, title in ep(x):
+                found.add((x, n, title, None, None, None, None, "explains", None))
+        for t in terms:
+            rows.setdefault(t, set()).update(found)
+    for m, terms in _scan(store, KG.mentionOf, nodes=True).items():
+        found = set()
+        for x in where.get(m, ()):
+            for count in counts.get(m, ()):
+                for e in chapter_of.get(x, ()):
+                    for (n, title), (ts, start, ctitle) in product(ep(e), ch(x)):
+                        found.add((e, n, title, x, ts, start, ctitle, "mentions", count))
+                if x in episodes:
+                    for n, title in ep(x):
+                        found.add((x, n, title, None, None, None, None, "mentions", count))
+                for e in takeaway_of.get(x, ()):
+                    for n, title in ep(e):
+                        found.add((e, n, title, None, None, None, None, "mentions", count))
+        for t in terms:
+            rows.setdefault(t, set()).update(found)
+    names = ("e", "number", "title", "chapter", "timestamp", "start", "chapterTitle", "how", "count")
+
+    def order(r: tuple) -> tuple:
+        n, start = r[1], r[5]
+        return (r[7], (0, -n) if n is not None else (1, 0), (0, 0) if start is None else (1, start))
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    for t, bucket in rows.items():
+        if bucket:
+            out[t] = [{"t": t, **dict(zip(names, r, strict=True))} for r in sorted(bucket, key=order)]
+    return out
+
+
+def _episodes_and_parts(store: pyoxigraph.Store) -> tuple[list[str], dict[str, list[str]], dict[str, list[str]]]:
+    episodes = list(dict.fromkeys(q.subject.value for q in store.quads_for_pattern(None, RDF.type, KG.Episode)))
+    return episodes, _scan(store, KG.hasChapter, nodes=True), _scan(store, KG.hasTakeaway, nodes=True)
+
+
+def _episode_terms(store: pyoxigraph.Store) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``episode_terms.rq`` for every episode (as :func:`_term_explained`, for the same reason)."""
+    from kg.rdf.namespaces import SKOS
+
+    episodes, chapters, takeaways = _episodes_and_parts(store)
+    explains, mentions = _scan(store, KG.explains, nodes=True), _scan(store, KG.mentions, nodes=True)
+    label = _scan(store, SKOS.prefLabel)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for e in episodes:
+        terms = set(explains.get(e, ())) | set(mentions.get(e, ()))
+        for c in chapters.get(e, ()):
+            terms.update(explains.get(c, ()))
+            terms.update(mentions.get(c, ()))
+        for t in takeaways.get(e, ()):
+            terms.update(mentions.get(t, ()))
+        rows = {(t, lab) for t in terms for lab in label.get(t, ())}
+        if rows:
+            out[e] = [{"e": e, "term": t, "label": lab} for t, lab in sorted(rows, key=lambda r: str(r[1]).lower())]
+    return out
+
+
+def _episode_chapter_terms(store: pyoxigraph.Store) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``episode_chapter_terms.rq`` for every episode (as :func:`_term_explained`)."""
+    from kg.rdf.namespaces import SKOS
+
+    episodes, chapters, _takeaways = _episodes_and_parts(store)
+    explains, mentions = _scan(store, KG.explains, nodes=True), _scan(store, KG.mentions, nodes=True)
+    label = _scan(store, SKOS.prefLabel)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for e in episodes:
+        rows = set()
+        for c in chapters.get(e, ()):
+            for how, edges in (("explains", explains), ("mentions", mentions)):
+                rows.update((c, t, lab, how) for t in edges.get(c, ()) for lab in label.get(t, ()))
+        if rows:
+            out[e] = [
+                {"e": e, "chapter": c, "term": t, "label": lab, "how": how}
+                for c, t, lab, how in sorted(rows, key=lambda r: (r[0], str(r[2]), r[3]))
+            ]
+    return out
+
+
+_READERS = {
+    "term_explained.rq": _term_explained,
+    "episode_terms.rq": _episode_terms,
+    "episode_chapter_terms.rq": _episode_chapter_terms,
+}
+
+
+def _entries(store: pyoxigraph.Store, kind: str) -> Iterator[str]:
+    """Keys of every node of a kind whose key names it again (others are left to the query path)."""
+    seen: set[str] = set()
+    prefix = DATA_NS + kind + "/"
+    for q in store.quads_for_pattern(None, RDF.type, _TYPES[kind]):
+        s = q.subject
+        if not isinstance(s, NamedNode) or not s.value.startswith(prefix) or s.value in seen:
+            continue
+        seen.add(s.value)
+        key = unquote(local_id(s.value, kind)) if kind != "term" else local_id(s.value, kind)
+        if entry_iri(kind, key) == s.value:
+            yield key
+
+
+def key_of(kind: str, value: str) -> str | None:
+    """The key of an entry IRI of a kind (``None`` if it is not one)."""
+    prefix = DATA_NS + kind + "/"
+    if not value.startswith(prefix):
+        return None
+    key = unquote(local_id(value, kind)) if kind != "term" else local_id(value, kind)
+    return key if entry_iri(kind, key) == value else None
+
+
+def _is_entry(store: pyoxigraph.Store, kind: str, value: str) -> bool:
+    return next(iter(store.quads_for_pattern(NamedNode(value), RDF.type, _TYPES[kind])), None) is not None
+
+
+# --------------------------------------------------------------------------------------
+# Writing (in the generation being written)
+# --------------------------------------------------------------------------------------
+
+_SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE pages (kind TEXT NOT NULL, key TEXT NOT NULL, body BLOB NOT NULL, etag TEXT NOT NULL,
+                    PRIMARY KEY (kind, key)) WITHOUT ROWID;
+CREATE TABLE refs (iri TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,
+                   PRIMARY KEY (iri, kind, key)) WITHOUT ROWID;
+CREATE INDEX refs_of_entry ON refs (kind, key);
+"""
+
+
+@dataclass
+class Stats:
+    mode: str = "full"
+    entries: int = 0
+    remade: int = 0
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        if self.mode == "full":
+            return f"page index: {self.entries} entries in {self.seconds:.1f} s"
+        return f"page index: {self.remade} of {self.entries} entries re-made in {self.seconds:.2f} s"
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn.execute("PRAGMA journal_mode = OFF")  # a private file in an unpublished generation: all or nothing
+    conn.execute("PRAGMA synchronous = OFF")  # flushed once, before it is renamed into place
+    return conn
+
+
+def _finish(conn: sqlite3.Connection, tmp: Path, path: Path) -> None:
+    conn.close()
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def _write(conn: sqlite3.Connection, kind: str, key: str, data: dict[str, Any] | None) -> None:
+    conn.execute("DELETE FROM refs WHERE kind = ? AND key = ?", (kind, key))
+    if data is None:
+        conn.execute("DELETE FROM pages WHERE kind = ? AND key = ?", (kind, key))
+        return
+    body = encode(kind, data)
+    conn.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", (kind, key, body, etag_of(body)))
+    conn.executemany("INSERT OR IGNORE INTO refs VALUES (?, ?, ?)", [(r, kind, key) for r in refs_of(kind, data)])
+
+
+def build(store: pyoxigraph.Store, target: Path) -> Stats:
+    """Make the whole index of ``store`` into ``target`` (a generation directory)."""
+    started = time.perf_counter()
+    path, tmp = Path(target) / INDEX_FILE, Path(target) / (INDEX_FILE + ".tmp")
+    tmp.unlink(missing_ok=True)
+    maker = _Prefetched(store)
+    conn = _connect(tmp)
+    n = 0
+    try:
+        conn.executescript(_SCHEMA)
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
+        for kind in KINDS:
+            for key in _entries(store, kind):
+                _write(conn, kind, key, maker.make(kind, key))
+                n += 1
+            maker._groups.clear()  # the next kind's queries; free this kind's rows
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    _finish(conn, tmp, path)
+    return Stats("full", entries=n, seconds=time.perf_counter() - started)
+
+
+def affected(store: pyoxigraph.Store, conn: sqlite3.Connection, changes: Changes) -> dict[str, set[str]]:
+    """The entries an ingest's changes may have changed, by kind (see the module's docstring)."""
+    itself: set[str] = set(changes.touched) | set(changes.rewritten)  # re-made, nothing else
+    shown: set[str] = set(changes.subjects)  # their own data changed: re-made with everyone who shows them
+    for value in changes.subjects:
+        node = NamedNode(value)
+        for p in _OWNED_BY_EPISODE:
+            shown.update(q.subject.value for q in store.quads_for_pattern(None, p, node))
+        for p in _OWNED_BY_ENTRY:
+            itself.update(q.subject.value for q in store.quads_for_pattern(None, p, node))
+        itself.update(q.object.value for q in store.quads_for_pattern(node, KG.mentionOf, None))
+    out: dict[str, set[str]] = {k: set() for k in KINDS}
+    for value in itself | shown:
+        for kind in KINDS:
+            key = key_of(kind, value)
+            if key is not None:
+                out[kind].add(key)
+    values = sorted(shown)
+    for i in range(0, len(values), 500):
+        chunk = values[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for kind, key in conn.execute(f"SELECT kind, key FROM refs WHERE iri IN ({marks})", chunk):
+            out[kind].add(key)
+    return out
+
+
+def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
+    """Bring the index up to date after ``changes`` (the previous generation's, copied; or rebuilt)."""
+    if changes.target is None:
+        return Stats("skipped")
+    previous = Path(changes.previous) / INDEX_FILE if changes.previous is not None else None
+    if changes.full or changes.rewrote_all or previous is None or PageIndex.open(changes.previous) is None:
+        return build(store, changes.target)
+    started = time.perf_counter()
+    path, tmp = Path(changes.target) / INDEX_FILE, Path(changes.target) / (INDEX_FILE + ".tmp")
+    shutil.copyfile(previous, tmp)
+    conn = _connect(tmp)
+    try:
+        total = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+        todo = affected(store, conn, changes)
+        count = sum(len(v) for v in todo.values())
+        if count > FULL_SHARE * max(total, 200):
+            conn.close()
+            tmp.unlink(missing_ok=True)
+            return build(store, changes.target)
+        maker = _Bound(store)
+        conn.execute("BEGIN")
+        for kind in KINDS:
+            for key in sorted(todo[kind]):
+                data = maker.make(kind, key) if _is_entry(store, kind, entry_iri(kind, key)) else None
+                _write(conn, kind, key, data)
+        conn.execute("COMMIT")
+        total = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+    except BaseException:
+        conn.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    _finish(conn, tmp, path)
+    return Stats("incremental", entries=total, remade=count, seconds=time.perf_counter() - started)
+
+
+def records(store: Any, kind: str, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, Any] | None]]:
+    """``(key, the store's record)`` for each key: the query path, to compare an index with."""
+    method = getattr(store, kind)
+    for key in keys:
+        yield key, method(key)
+
+
+__all__ = [
+    "INDEX_FILE",
+    "KINDS",
+    "Entry",
+    "PageIndex",
+    "Stats",
+    "affected",
+    "build",
+    "encode",
+    "entry_iri",
+    "etag_of",
+    "refs_of",
+    "records",
+    "update",
+]
