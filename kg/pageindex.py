@@ -192,10 +192,14 @@ class _Bound:
 
     def __init__(self, store: pyoxigraph.Store):
         self.store = store
+        self.facts = _Facts(store, whole=False)
 
     def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
         from kg.store.oxigraph import run_select
 
+        if name in _READERS and len(bindings) == 1:
+            ((_var, value),) = bindings.items()
+            return _READERS[name](self.facts, [value.value]).get(value.value, [])
         return run_select(self.store, name, **bindings)
 
     def make(self, kind: str, key: str) -> dict[str, Any] | None:
@@ -209,6 +213,7 @@ class _Prefetched(_Bound):
 
     def __init__(self, store: pyoxigraph.Store):
         super().__init__(store)
+        self.facts = _Facts(store, whole=True)
         self._groups: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = {}
 
     def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
@@ -224,7 +229,7 @@ class _Prefetched(_Bound):
         from kg.store.oxigraph import py
 
         if name in _READERS:
-            return _READERS[name](self.store)
+            return _READERS[name](self.facts, None)
         text = queries.load(name)
         if name == "term.rq":  # one row per term: the LIMIT applies per bound term, not to the whole run
             text = text.replace("} LIMIT 1", "}")
@@ -241,37 +246,85 @@ class _Prefetched(_Bound):
         return groups
 
 
-def _scan(store: pyoxigraph.Store, p: NamedNode, nodes: bool = False) -> dict[str, list[Any]]:
-    """Every ``(s, p, o)`` in any graph: subject IRI -> its distinct objects (Python values, or IRIs)."""
-    from kg.store.oxigraph import py
+class _Facts:
+    """Objects and subjects of one predicate, in any graph (as the union default graph has them), memoised.
 
-    out: dict[str, list[Any]] = {}
-    for q in store.quads_for_pattern(None, p, None):
-        if not isinstance(q.subject, NamedNode):
-            continue
+    ``whole=True`` (a build) reads each predicate once for every subject; otherwise (an ingest)
+    each node is looked up when asked. The readers below join these in Python.
+    """
+
+    def __init__(self, store: pyoxigraph.Store, whole: bool):
+        self.store, self.whole = store, whole
+        self._out: dict[tuple[str, str | None, bool], list[Any]] = {}
+        self._scans: dict[tuple[str, bool], dict[str, list[Any]]] = {}
+        self._inv: dict[str, dict[str, list[str]]] = {}
+
+    def _scan(self, p: NamedNode, nodes: bool) -> dict[str, list[Any]]:
+        key = (p.value, nodes)
+        if key not in self._scans:
+            out: dict[str, list[Any]] = {}
+            for q in self.store.quads_for_pattern(None, p, None):
+                value = self._value(q.object, nodes)
+                if isinstance(q.subject, NamedNode) and value is not _SKIP:
+                    values = out.setdefault(q.subject.value, [])
+                    if value not in values:
+                        values.append(value)
+            self._scans[key] = out
+        return self._scans[key]
+
+    @staticmethod
+    def _value(term: Any, nodes: bool) -> Any:
+        from kg.store.oxigraph import py
+
         if nodes:
-            if not isinstance(q.object, NamedNode):
-                continue
-            value = q.object.value
-        else:
-            value = py(q.object)
-        values = out.setdefault(q.subject.value, [])
-        if value not in values:
-            values.append(value)
-    return out
+            return term.value if isinstance(term, NamedNode) else _SKIP
+        return py(term)
+
+    def objects(self, s: str, p: NamedNode, nodes: bool = False) -> list[Any]:
+        if self.whole:
+            return self._scan(p, nodes).get(s, [])
+        key = (s, p.value, nodes)
+        if key not in self._out:
+            values = (self._value(q.object, nodes) for q in self.store.quads_for_pattern(NamedNode(s), p, None))
+            self._out[key] = list(dict.fromkeys(v for v in values if v is not _SKIP))
+        return self._out[key]
+
+    def optional(self, s: str, p: NamedNode) -> list[Any]:
+        """The values an ``OPTIONAL { s p ?v }`` gives: each object, or one unbound."""
+        return self.objects(s, p) or [None]
+
+    def subjects(self, p: NamedNode, o: str) -> list[str]:
+        if self.whole:
+            if p.value not in self._inv:
+                inv: dict[str, list[str]] = {}
+                for subject, objects in self._scan(p, True).items():
+                    for obj in objects:
+                        inv.setdefault(obj, []).append(subject)
+                self._inv[p.value] = inv
+            return self._inv[p.value].get(o, [])
+        key = (o, "^" + p.value, True)
+        if key not in self._out:
+            found = (q.subject for q in self.store.quads_for_pattern(None, p, NamedNode(o)))
+            self._out[key] = list(dict.fromkeys(x.value for x in found if isinstance(x, NamedNode)))
+        return self._out[key]
+
+    def is_a(self, s: str, cls: NamedNode) -> bool:
+        return cls.value in self.objects(s, RDF.type, nodes=True)
+
+    def all_objects_of(self, p: NamedNode) -> list[str]:
+        """Every IRI that is an object of ``p`` (a build's list of what to read)."""
+        return list(dict.fromkeys(o for objects in self._scan(p, True).values() for o in objects))
+
+    def all_subjects_a(self, cls: NamedNode) -> list[str]:
+        return [s for s, types in self._scan(RDF.type, True).items() if cls.value in types]
 
 
-def _inverse(scan: dict[str, list[str]]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for s, objects in scan.items():
-        for o in objects:
-            out.setdefault(o, []).append(s)
-    return out
+_SKIP = object()
 
 
-def _term_explained(store: pyoxigraph.Store) -> dict[str, list[dict[str, Any]]]:
-    """The rows of ``term_explained.rq`` for every term, joined here from one scan per predicate
-    (the query unbound takes seconds per thousand episodes, bound a second per hundred terms).
+def _term_explained(facts: _Facts, terms: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``term_explained.rq`` for each term (all of them: ``None``), joined in Python
+    (the query takes a second per hundred terms on a large graph, run bound or unbound).
 
     Same rows and order as the query: its UNION branches, DISTINCT, ``ORDER BY ?how DESC(?number)
     ?start`` (unbound first ascending, last descending); rows the order leaves tied are settled by
@@ -281,47 +334,19 @@ def _term_explained(store: pyoxigraph.Store) -> dict[str, list[dict[str, Any]]]:
 
     from kg.rdf.namespaces import SCHEMA
 
-    opt = [None]
-    number, name = _scan(store, SCHEMA.episodeNumber), _scan(store, SCHEMA.name)
-    stamp, start_of = _scan(store, KG.timestamp), _scan(store, SCHEMA.startOffset)
-    chapter_of = _inverse(_scan(store, KG.hasChapter, nodes=True))  # chapter -> episodes
-    takeaway_of = _inverse(_scan(store, KG.hasTakeaway, nodes=True))
-    episodes = {q.subject.value for q in store.quads_for_pattern(None, RDF.type, KG.Episode)}
-    counts, where = _scan(store, KG.mentionCount), _scan(store, KG.mentionIn, nodes=True)
+    if terms is None:
+        terms = set(facts.all_objects_of(KG.explains)) | set(facts.all_objects_of(KG.mentionOf))
 
     def ep(e: str) -> list[tuple[Any, Any]]:
-        return list(product(number.get(e, opt), name.get(e, opt)))
+        return list(product(facts.optional(e, SCHEMA.episodeNumber), facts.optional(e, SCHEMA.name)))
 
     def ch(c: str) -> list[tuple[Any, Any, Any]]:
-        return list(product(stamp.get(c, opt), start_of.get(c, opt), name.get(c, opt)))
+        return list(
+            product(
+                facts.optional(c, KG.timestamp), facts.optional(c, SCHEMA.startOffset), facts.optional(c, SCHEMA.name)
+            )
+        )
 
-    rows: dict[str, set[tuple]] = {}
-    # columns: e number title chapter timestamp start chapterTitle how count
-    for x, terms in _scan(store, KG.explains, nodes=True).items():
-        found = set()
-        for e in chapter_of.get(x, ()):
-            for (n, title), (ts, start, ctitle) in product(ep(e), ch(x)):
-                found.add((e, n, title, x, ts, start, ctitle, "explains", None))
-        if x in episodes:
-            for n, title in ep(x):
-                found.add((x, n, title, None, None, None, None, "explains", None))
-        for t in terms:
-            rows.setdefault(t, set()).update(found)
-    for m, terms in _scan(store, KG.mentionOf, nodes=True).items():
-        found = set()
-        for x in where.get(m, ()):
-            for count in counts.get(m, ()):
-                for e in chapter_of.get(x, ()):
-                    for (n, title), (ts, start, ctitle) in product(ep(e), ch(x)):
-                        found.add((e, n, title, x, ts, start, ctitle, "mentions", count))
-                if x in episodes:
-                    for n, title in ep(x):
-                        found.add((x, n, title, None, None, None, None, "mentions", count))
-                for e in takeaway_of.get(x, ()):
-                    for n, title in ep(e):
-                        found.add((e, n, title, None, None, None, None, "mentions", count))
-        for t in terms:
-            rows.setdefault(t, set()).update(found)
     names = ("e", "number", "title", "chapter", "timestamp", "start", "chapterTitle", "how", "count")
 
     def order(r: tuple) -> tuple:
@@ -329,51 +354,62 @@ def _term_explained(store: pyoxigraph.Store) -> dict[str, list[dict[str, Any]]]:
         return (r[7], (0, -n) if n is not None else (1, 0), (0, 0) if start is None else (1, start))
 
     out: dict[str, list[dict[str, Any]]] = {}
-    for t, bucket in rows.items():
-        if bucket:
-            out[t] = [{"t": t, **dict(zip(names, r, strict=True))} for r in sorted(bucket, key=order)]
+    for t in terms:
+        rows: set[tuple] = set()
+        for x in facts.subjects(KG.explains, t):
+            for e in facts.subjects(KG.hasChapter, x):
+                for (n, title), (ts, start, ctitle) in product(ep(e), ch(x)):
+                    rows.add((e, n, title, x, ts, start, ctitle, "explains", None))
+            if facts.is_a(x, KG.Episode):
+                for n, title in ep(x):
+                    rows.add((x, n, title, None, None, None, None, "explains", None))
+        for m in facts.subjects(KG.mentionOf, t):
+            for x in facts.objects(m, KG.mentionIn, nodes=True):
+                for count in facts.objects(m, KG.mentionCount):
+                    for e in facts.subjects(KG.hasChapter, x):
+                        for (n, title), (ts, start, ctitle) in product(ep(e), ch(x)):
+                            rows.add((e, n, title, x, ts, start, ctitle, "mentions", count))
+                    if facts.is_a(x, KG.Episode):
+                        for n, title in ep(x):
+                            rows.add((x, n, title, None, None, None, None, "mentions", count))
+                    for e in facts.subjects(KG.hasTakeaway, x):
+                        for n, title in ep(e):
+                            rows.add((e, n, title, None, None, None, None, "mentions", count))
+        if rows:
+            out[t] = [{"t": t, **dict(zip(names, r, strict=True))} for r in sorted(rows, key=order)]
     return out
 
 
-def _episodes_and_parts(store: pyoxigraph.Store) -> tuple[list[str], dict[str, list[str]], dict[str, list[str]]]:
-    episodes = list(dict.fromkeys(q.subject.value for q in store.quads_for_pattern(None, RDF.type, KG.Episode)))
-    return episodes, _scan(store, KG.hasChapter, nodes=True), _scan(store, KG.hasTakeaway, nodes=True)
-
-
-def _episode_terms(store: pyoxigraph.Store) -> dict[str, list[dict[str, Any]]]:
-    """The rows of ``episode_terms.rq`` for every episode (as :func:`_term_explained`, for the same reason)."""
+def _episode_terms(facts: _Facts, episodes: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``episode_terms.rq`` for each episode (as :func:`_term_explained`, for the same reason)."""
     from kg.rdf.namespaces import SKOS
 
-    episodes, chapters, takeaways = _episodes_and_parts(store)
-    explains, mentions = _scan(store, KG.explains, nodes=True), _scan(store, KG.mentions, nodes=True)
-    label = _scan(store, SKOS.prefLabel)
     out: dict[str, list[dict[str, Any]]] = {}
-    for e in episodes:
-        terms = set(explains.get(e, ())) | set(mentions.get(e, ()))
-        for c in chapters.get(e, ()):
-            terms.update(explains.get(c, ()))
-            terms.update(mentions.get(c, ()))
-        for t in takeaways.get(e, ()):
-            terms.update(mentions.get(t, ()))
-        rows = {(t, lab) for t in terms for lab in label.get(t, ())}
+    for e in episodes if episodes is not None else facts.all_subjects_a(KG.Episode):
+        terms = set(facts.objects(e, KG.explains, True)) | set(facts.objects(e, KG.mentions, True))
+        for c in facts.objects(e, KG.hasChapter, True):
+            terms.update(facts.objects(c, KG.explains, True))
+            terms.update(facts.objects(c, KG.mentions, True))
+        for t in facts.objects(e, KG.hasTakeaway, True):
+            terms.update(facts.objects(t, KG.mentions, True))
+        rows = {(t, lab) for t in terms for lab in facts.objects(t, SKOS.prefLabel)}
         if rows:
             out[e] = [{"e": e, "term": t, "label": lab} for t, lab in sorted(rows, key=lambda r: str(r[1]).lower())]
     return out
 
 
-def _episode_chapter_terms(store: pyoxigraph.Store) -> dict[str, list[dict[str, Any]]]:
-    """The rows of ``episode_chapter_terms.rq`` for every episode (as :func:`_term_explained`)."""
+def _episode_chapter_terms(facts: _Facts, episodes: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``episode_chapter_terms.rq`` for each episode (as :func:`_term_explained`)."""
     from kg.rdf.namespaces import SKOS
 
-    episodes, chapters, _takeaways = _episodes_and_parts(store)
-    explains, mentions = _scan(store, KG.explains, nodes=True), _scan(store, KG.mentions, nodes=True)
-    label = _scan(store, SKOS.prefLabel)
     out: dict[str, list[dict[str, Any]]] = {}
-    for e in episodes:
+    for e in episodes if episodes is not None else facts.all_subjects_a(KG.Episode):
         rows = set()
-        for c in chapters.get(e, ()):
-            for how, edges in (("explains", explains), ("mentions", mentions)):
-                rows.update((c, t, lab, how) for t in edges.get(c, ()) for lab in label.get(t, ()))
+        for c in facts.objects(e, KG.hasChapter, True):
+            for how, p in (("explains", KG.explains), ("mentions", KG.mentions)):
+                rows.update(
+                    (c, t, lab, how) for t in facts.objects(c, p, True) for lab in facts.objects(t, SKOS.prefLabel)
+                )
         if rows:
             out[e] = [
                 {"e": e, "chapter": c, "term": t, "label": lab, "how": how}
@@ -487,6 +523,7 @@ def build(store: pyoxigraph.Store, target: Path) -> Stats:
                 _write(conn, kind, key, maker.make(kind, key))
                 n += 1
             maker._groups.clear()  # the next kind's queries; free this kind's rows
+            maker.facts = _Facts(store, whole=True)
         conn.execute("COMMIT")
     except BaseException:
         conn.close()
@@ -497,8 +534,9 @@ def build(store: pyoxigraph.Store, target: Path) -> Stats:
 
 
 def affected(store: pyoxigraph.Store, conn: sqlite3.Connection, changes: Changes) -> dict[str, set[str]]:
-    """The entries an ingest's changes may have changed, by kind (see the module's docstring)."""
-    itself: set[str] = set(changes.touched) | set(changes.rewritten)  # re-made, nothing else
+    """The entries an ingest's changes may have changed, by kind (see the module's docstring); and under
+    ``"changed_episodes"`` the IRIs of the episodes whose rows on a term's page may have changed."""
+    itself: set[str] = set(changes.touched)  # re-made, nothing else
     shown: set[str] = set(changes.subjects)  # their own data changed: re-made with everyone who shows them
     for value in changes.subjects:
         node = NamedNode(value)
@@ -507,7 +545,19 @@ def affected(store: pyoxigraph.Store, conn: sqlite3.Connection, changes: Changes
         for p in _OWNED_BY_ENTRY:
             itself.update(q.subject.value for q in store.quads_for_pattern(None, p, node))
         itself.update(q.object.value for q in store.quads_for_pattern(node, KG.mentionOf, None))
+    for value in changes.subjects:  # a mention node: the chapter, takeaway or episode it counts in
+        node = NamedNode(value)
+        if next(iter(store.quads_for_pattern(node, KG.mentionOf, None)), None) is not None:
+            itself.update(q.object.value for q in store.quads_for_pattern(node, KG.mentionIn, None))
     out: dict[str, set[str]] = {k: set() for k in KINDS}
+    out["changed_episodes"] = set()
+    for value in itself | shown:
+        node = NamedNode(value)
+        for p in (KG.hasChapter, KG.hasTakeaway):  # a chapter's or takeaway's rows are its episode's
+            for q in store.quads_for_pattern(None, p, node):
+                out["changed_episodes"].add(q.subject.value)
+        if key_of("episode", value) is not None:
+            out["changed_episodes"].add(value)
     for value in itself | shown:
         for kind in KINDS:
             key = key_of(kind, value)
@@ -519,7 +569,110 @@ def affected(store: pyoxigraph.Store, conn: sqlite3.Connection, changes: Changes
         marks = ",".join("?" * len(chunk))
         for kind, key in conn.execute(f"SELECT kind, key FROM refs WHERE iri IN ({marks})", chunk):
             out[kind].add(key)
+    # nodes whose derived edges alone were rewritten: an episode gets its related list afresh, a paper is re-made
+    out["related_only"] = set()
+    for value in changes.rewritten:
+        for kind in ("episode", "paper"):
+            key = key_of(kind, value)
+            if key is not None and key not in out[kind]:
+                out["related_only" if kind == "episode" else kind].add(key)
     return out
+
+
+def _patched_related(maker: _Bound, conn: sqlite3.Connection, key: str) -> dict[str, Any] | None:
+    """An episode's page whose related list alone changed: the previous page with that list afresh."""
+    from kg.store.oxigraph import related_items
+
+    row = conn.execute("SELECT body FROM pages WHERE kind = 'episode' AND key = ?", (key,)).fetchone()
+    if row is None:
+        return None
+    page = json.loads(row[0])
+    page["related"] = related_items(maker.select("episode_related.rq", e=iri("episode", key)))
+    return page
+
+
+class _Restricted(_Bound):
+    """A term's page with the rows of ``term_explained.rq`` of some episodes only (see :func:`_patched_term`)."""
+
+    def __init__(self, bound: _Bound, rows: list[dict[str, Any]]):
+        self.store, self.facts, self.rows = bound.store, bound.facts, rows
+
+    def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
+        return list(self.rows) if name == "term_explained.rq" else super().select(name, **bindings)
+
+
+def _explained_rows(facts: _Facts, t: str, episodes: Iterable[str]) -> list[dict[str, Any]]:
+    """The rows of ``term_explained.rq`` for term ``t`` that belong to ``episodes``, in the query's order."""
+    from itertools import product
+
+    from kg.rdf.namespaces import SCHEMA
+
+    rows: set[tuple] = set()
+    for e in episodes:
+        ep = list(product(facts.optional(e, SCHEMA.episodeNumber), facts.optional(e, SCHEMA.name)))
+        for x in facts.objects(e, KG.hasChapter, True):
+            ch = list(
+                product(
+                    facts.optional(x, KG.timestamp), facts.optional(x, SCHEMA.startOffset),
+                    facts.optional(x, SCHEMA.name),
+                )
+            )  # fmt: skip
+            if t in facts.objects(x, KG.explains, True):
+                rows.update((e, n, ti, x, ts, st, ct, "explains", None) for (n, ti), (ts, st, ct) in product(ep, ch))
+            for m in facts.subjects(KG.mentionIn, x):
+                if t in facts.objects(m, KG.mentionOf, True):
+                    for count in facts.objects(m, KG.mentionCount):
+                        rows.update(
+                            (e, n, ti, x, ts, st, ct, "mentions", count) for (n, ti), (ts, st, ct) in product(ep, ch)
+                        )
+        if facts.is_a(e, KG.Episode):
+            if t in facts.objects(e, KG.explains, True):
+                rows.update((e, n, ti, None, None, None, None, "explains", None) for n, ti in ep)
+            for m in facts.subjects(KG.mentionIn, e):
+                if t in facts.objects(m, KG.mentionOf, True):
+                    for count in facts.objects(m, KG.mentionCount):
+                        rows.update((e, n, ti, None, None, None, None, "mentions", count) for n, ti in ep)
+        for tk in facts.objects(e, KG.hasTakeaway, True):
+            for m in facts.subjects(KG.mentionIn, tk):
+                if t in facts.objects(m, KG.mentionOf, True):
+                    for count in facts.objects(m, KG.mentionCount):
+                        rows.update((e, n, ti, None, None, None, None, "mentions", count) for n, ti in ep)
+    names = ("e", "number", "title", "chapter", "timestamp", "start", "chapterTitle", "how", "count")
+    return [{"t": t, **dict(zip(names, r, strict=True))} for r in sorted(rows, key=_explained_order)]
+
+
+def _explained_order(r: tuple) -> tuple:
+    n, start = r[1], r[5]
+    return (r[7], (0, -n) if n is not None else (1, 0), (0, 0) if start is None else (1, start))
+
+
+def _patched_term(maker: _Bound, conn: sqlite3.Connection, slug: str, episodes: set[str]) -> dict[str, Any] | None:
+    """A term's page re-made without reading all its episodes: its own fields afresh, the rows of the
+    changed ``episodes`` afresh, the rows of every other episode kept from the previous page, merged
+    in the page's order (newest number first, then chapter start). ``None`` where that order could
+    tie two episodes (an episode without a number, or two with one): the caller re-makes it whole."""
+    row = conn.execute("SELECT body FROM pages WHERE kind = 'term' AND key = ?", (slug,)).fetchone()
+    if row is None:
+        return None
+    old = json.loads(row[0])
+    t = entry_iri("term", slug)
+    changed = {local_id(e, "episode") for e in episodes}
+    from kg.store.oxigraph import OxigraphStore
+
+    fresh = OxigraphStore.term(_Restricted(maker, _explained_rows(maker.facts, t, sorted(episodes))), slug)
+    if fresh is None:
+        return None
+    numbers: dict[str, Any] = {}
+    for field in ("explained_in", "mentioned_in"):
+        kept = [x for x in old.get(field, []) if x["episode"] not in changed]
+        merged = kept + fresh[field]
+        for x in merged:
+            if x["number"] is None or numbers.setdefault(x["number"], x["episode"]) != x["episode"]:
+                return None
+        merged.sort(key=lambda x: (-x["number"], (0, 0) if x["start"] is None else (1, x["start"])))
+        fresh[field] = merged
+    fresh["episode_count"] = len({x["episode"] for x in fresh["explained_in"] + fresh["mentioned_in"]})
+    return fresh
 
 
 def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
@@ -536,6 +689,7 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
     try:
         total = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
         todo = affected(store, conn, changes)
+        changed_episodes, related_only = todo.pop("changed_episodes"), todo.pop("related_only")
         count = sum(len(v) for v in todo.values())
         if count > FULL_SHARE * max(total, 200):
             conn.close()
@@ -543,9 +697,17 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
             return build(store, changes.target)
         maker = _Bound(store)
         conn.execute("BEGIN")
+        for key in sorted(related_only):
+            _write(conn, "episode", key, _patched_related(maker, conn, key) or maker.make("episode", key))
+        count += len(related_only)
         for kind in KINDS:
             for key in sorted(todo[kind]):
-                data = maker.make(kind, key) if _is_entry(store, kind, entry_iri(kind, key)) else None
+                if not _is_entry(store, kind, entry_iri(kind, key)):
+                    data = None
+                elif kind == "term":
+                    data = _patched_term(maker, conn, key, changed_episodes) or maker.make(kind, key)
+                else:
+                    data = maker.make(kind, key)
                 _write(conn, kind, key, data)
         conn.execute("COMMIT")
         total = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]

@@ -87,6 +87,20 @@ def run_select(store: pyoxigraph.Store, name: str, **bindings: Any) -> list[dict
     return rows
 
 
+def related_items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An episode's ``related`` list from the rows of ``episode_related.rq``."""
+    return [
+        {
+            "id": local_id(r["other"], "episode"),
+            "title": r["title"] or local_id(r["other"], "episode"),
+            "number": r["number"],
+            "weight": round(float(r["weight"]), 3),
+            "reason": r["reason"],
+        }
+        for r in rows
+    ]
+
+
 def glossary_row(r: dict[str, Any]) -> dict[str, Any]:
     """One glossary index entry from a row of ``glossary.rq`` (or of its Cypher twin)."""
     return {
@@ -298,16 +312,7 @@ class OxigraphStore(GraphStore):
             {"slug": local_id(r["term"], "term"), "label": r["label"]}
             for r in _settle_ties(self.select("episode_terms.rq", e=e), lambda r: (str(r["label"]).lower(),))
         ]
-        out["related"] = [
-            {
-                "id": local_id(r["other"], "episode"),
-                "title": r["title"] or local_id(r["other"], "episode"),
-                "number": r["number"],
-                "weight": round(float(r["weight"]), 3),
-                "reason": r["reason"],
-            }
-            for r in self.select("episode_related.rq", e=e)
-        ]
+        out["related"] = related_items(self.select("episode_related.rq", e=e))
         return out
 
     def episodes(self) -> list[dict[str, Any]]:
