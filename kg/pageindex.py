@@ -21,8 +21,16 @@ not published until the index is in place).
 
 * a full build runs each named query those methods run *once, unbound*, groups the rows by the
   variable the method would bind (:class:`_Prefetched`), and calls the methods with that as their
-  ``select``: a few dozen queries for the whole graph instead of several per page;
-* an ingest re-makes only the affected entries with the live, bound queries (:func:`affected`).
+  ``select``: a few dozen queries for the whole graph instead of several per page. The three
+  queries that join mention edges (``term_explained``, ``episode_terms``,
+  ``episode_chapter_terms``) are slow on a large graph bound or unbound; their rows are joined in
+  Python from pattern lookups instead (:class:`_Facts`), with the query's DISTINCT and ORDER BY;
+  where the ORDER BY leaves rows tied, the store's methods settle the tie themselves
+  (``kg.store.oxigraph._settle_ties``), so the order never depends on how the rows were read;
+* an ingest re-makes only the affected entries (:func:`affected`) with the bound queries; a term
+  page, which lists every episode that explains or mentions the term (all of them, for a common
+  term), gets the rows of the changed episodes afresh and keeps the others' (:func:`_patched_term`),
+  and an episode whose related list alone changed gets that list afresh (:func:`_patched_related`).
 
 Bodies: ``term`` as ``kgweb.caching.json_body`` makes it (compact UTF-8), ``episode`` and
 ``paper`` as Flask's ``jsonify`` does outside debug mode (compact, ASCII, a final newline).
@@ -33,7 +41,8 @@ Bodies: ``term`` as ``kgweb.caching.json_body`` makes it (compact UTF-8), ``epis
 only) and which nodes the derived-edge step rewrote (``rewritten``). An entry is re-made when
 
 * it was touched or rewritten itself (its own quads, or an edge to it, changed), or a node it owns
-  was (an episode's chapters, takeaways and reading-list items; a term's mention nodes);
+  was (an episode's chapters, takeaways and reading-list items; a term's mention nodes; the
+  relatedness and co-recommendation nodes of the derived graph);
 * a node whose own quads changed (or an episode owning such a node) is shown on its page
   (``refs``: the IRIs of the episodes, terms, papers, topics and reviews an entry shows, kept in
   the index), e.g. a retitled episode on the pages of the terms it explains.
@@ -53,6 +62,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
@@ -69,6 +79,7 @@ log = logging.getLogger("kg.pageindex")
 INDEX_FILE = "kg-pages.sqlite"
 FORMAT = "1"
 KINDS = ("episode", "paper", "term")
+RELATED_IN_ONE_RUN = 50  # more related lists to renew than this: one unbound query for all of them
 FULL_SHARE = 0.25  # re-make more entries than this share and the whole index is rebuilt instead
 _TYPES = {"episode": KG.Episode, "paper": KG.Paper, "term": KG.Term}
 _OWNED_BY_EPISODE = (KG.hasChapter, KG.hasTakeaway, KG.hasRecommendation)  # (episode, p, node)
@@ -97,13 +108,18 @@ def entry_iri(kind: str, key: str) -> str:
     return iri(kind, key).value
 
 
+@lru_cache(maxsize=65536)
+def _iri(kind: str, key: str) -> str:
+    return iri(kind, key).value
+
+
 def refs_of(kind: str, data: dict[str, Any]) -> set[str]:
     """The IRIs of the other nodes whose own data an entry's page shows."""
     out: set[str] = set()
 
     def add(k: str, key: str | None) -> None:
         if key:
-            out.add(iri(k, key).value)
+            out.add(_iri(k, key))
 
     if kind == "episode":
         if data.get("paper"):
@@ -496,14 +512,21 @@ def _finish(conn: sqlite3.Connection, tmp: Path, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _write(conn: sqlite3.Connection, kind: str, key: str, data: dict[str, Any] | None) -> None:
-    conn.execute("DELETE FROM refs WHERE kind = ? AND key = ?", (kind, key))
+def _write(conn: sqlite3.Connection, kind: str, key: str, data: dict[str, Any] | None, fresh: bool = False) -> None:
+    """Write (or, for ``None``, delete) one entry and its refs; ``fresh``: the file has no row for it yet."""
     if data is None:
+        conn.execute("DELETE FROM refs WHERE kind = ? AND key = ?", (kind, key))
         conn.execute("DELETE FROM pages WHERE kind = ? AND key = ?", (kind, key))
         return
     body = encode(kind, data)
     conn.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", (kind, key, body, etag_of(body)))
-    conn.executemany("INSERT OR IGNORE INTO refs VALUES (?, ?, ?)", [(r, kind, key) for r in refs_of(kind, data)])
+    refs = refs_of(kind, data)
+    if not fresh:  # only the difference: most of an entry's refs stay when it is re-made
+        old = {r for (r,) in conn.execute("SELECT iri FROM refs WHERE kind = ? AND key = ?", (kind, key))}
+        gone = [(r, kind, key) for r in old - refs]
+        conn.executemany("DELETE FROM refs WHERE iri = ? AND kind = ? AND key = ?", gone)
+        refs = refs - old
+    conn.executemany("INSERT OR IGNORE INTO refs VALUES (?, ?, ?)", [(r, kind, key) for r in refs])
 
 
 def build(store: pyoxigraph.Store, target: Path) -> Stats:
@@ -520,7 +543,7 @@ def build(store: pyoxigraph.Store, target: Path) -> Stats:
         conn.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
         for kind in KINDS:
             for key in _entries(store, kind):
-                _write(conn, kind, key, maker.make(kind, key))
+                _write(conn, kind, key, maker.make(kind, key), fresh=True)
                 n += 1
             maker._groups.clear()  # the next kind's queries; free this kind's rows
             maker.facts = _Facts(store, whole=True)
@@ -697,8 +720,11 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
             return build(store, changes.target)
         maker = _Bound(store)
         conn.execute("BEGIN")
+        # many related lists change together (a new episode moves the weights of its features): then
+        # one unbound run of the query serves them all
+        lists = _Prefetched(store) if len(related_only) > RELATED_IN_ONE_RUN else maker
         for key in sorted(related_only):
-            _write(conn, "episode", key, _patched_related(maker, conn, key) or maker.make("episode", key))
+            _write(conn, "episode", key, _patched_related(lists, conn, key) or maker.make("episode", key))
         count += len(related_only)
         for kind in KINDS:
             for key in sorted(todo[kind]):
