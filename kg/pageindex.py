@@ -30,7 +30,8 @@ not published until the index is in place).
 * an ingest re-makes only the affected entries (:func:`affected`) with the bound queries; a term
   page, which lists every episode that explains or mentions the term (all of them, for a common
   term), gets the rows of the changed episodes afresh and keeps the others' (:func:`_patched_term`),
-  and an episode whose related list alone changed gets that list afresh (:func:`_patched_related`).
+  and an episode whose related list alone changed (or a paper its co-recommended list) gets that
+  list afresh (:func:`_patched_related`).
 
 Bodies: ``term`` as ``kgweb.caching.json_body`` makes it (compact UTF-8), ``episode`` and
 ``paper`` as Flask's ``jsonify`` does outside debug mode (compact, ASCII, a final newline).
@@ -556,19 +557,40 @@ def build(store: pyoxigraph.Store, target: Path) -> Stats:
     return Stats("full", entries=n, seconds=time.perf_counter() - started)
 
 
+def _visible_changes(store: pyoxigraph.Store, changes: Changes) -> tuple[set[str], set[str]]:
+    """``(touched, subjects)`` of the quads whose triple appeared in or vanished from the union of graphs.
+
+    Pages show the union: a paper's title stated again by one more episode's graph changes no page
+    that shows the paper, so it must not re-make the hundreds of pages that do.
+    """
+    if changes.quads is None:
+        return set(changes.touched), set(changes.subjects)
+    touched: set[str] = set()
+    subjects: set[str] = set()
+    for q in changes.quads:
+        others = store.quads_for_pattern(q.subject, q.predicate, q.object)
+        if any(o.graph_name != q.graph_name for o in others):
+            continue  # another graph states it too: the union is the same
+        if isinstance(q.subject, NamedNode):
+            touched.add(q.subject.value)
+            subjects.add(q.subject.value)
+        if isinstance(q.object, NamedNode):
+            touched.add(q.object.value)
+    return touched, subjects
+
+
 def affected(store: pyoxigraph.Store, conn: sqlite3.Connection, changes: Changes) -> dict[str, set[str]]:
     """The entries an ingest's changes may have changed, by kind (see the module's docstring); and under
     ``"changed_episodes"`` the IRIs of the episodes whose rows on a term's page may have changed."""
-    itself: set[str] = set(changes.touched)  # re-made, nothing else
-    shown: set[str] = set(changes.subjects)  # their own data changed: re-made with everyone who shows them
-    for value in changes.subjects:
+    itself, shown = _visible_changes(store, changes)
+    for value in list(shown):
         node = NamedNode(value)
         for p in _OWNED_BY_EPISODE:
             shown.update(q.subject.value for q in store.quads_for_pattern(None, p, node))
         for p in _OWNED_BY_ENTRY:
             itself.update(q.subject.value for q in store.quads_for_pattern(None, p, node))
         itself.update(q.object.value for q in store.quads_for_pattern(node, KG.mentionOf, None))
-    for value in changes.subjects:  # a mention node: the chapter, takeaway or episode it counts in
+    for value in list(shown):  # a mention node: the chapter, takeaway or episode it counts in
         node = NamedNode(value)
         if next(iter(store.quads_for_pattern(node, KG.mentionOf, None)), None) is not None:
             itself.update(q.object.value for q in store.quads_for_pattern(node, KG.mentionIn, None))
@@ -593,24 +615,28 @@ def affected(store: pyoxigraph.Store, conn: sqlite3.Connection, changes: Changes
         for kind, key in conn.execute(f"SELECT kind, key FROM refs WHERE iri IN ({marks})", chunk):
             out[kind].add(key)
     # nodes whose derived edges alone were rewritten: an episode gets its related list afresh, a paper is re-made
-    out["related_only"] = set()
+    out["related_only"], out["co_only"] = set(), set()
     for value in changes.rewritten:
-        for kind in ("episode", "paper"):
+        for kind, only in (("episode", "related_only"), ("paper", "co_only")):
             key = key_of(kind, value)
             if key is not None and key not in out[kind]:
-                out["related_only" if kind == "episode" else kind].add(key)
+                out[only].add(key)
     return out
 
 
-def _patched_related(maker: _Bound, conn: sqlite3.Connection, key: str) -> dict[str, Any] | None:
-    """An episode's page whose related list alone changed: the previous page with that list afresh."""
-    from kg.store.oxigraph import related_items
+def _patched_related(maker: _Bound, conn: sqlite3.Connection, kind: str, key: str) -> dict[str, Any] | None:
+    """A page whose derived list alone changed (an episode's related episodes, a paper's co-recommended
+    papers): the previous page with that list afresh."""
+    from kg.store.oxigraph import co_recommended_items, related_items
 
-    row = conn.execute("SELECT body FROM pages WHERE kind = 'episode' AND key = ?", (key,)).fetchone()
+    row = conn.execute("SELECT body FROM pages WHERE kind = ? AND key = ?", (kind, key)).fetchone()
     if row is None:
         return None
     page = json.loads(row[0])
-    page["related"] = related_items(maker.select("episode_related.rq", e=iri("episode", key)))
+    if kind == "episode":
+        page["related"] = related_items(maker.select("episode_related.rq", e=iri("episode", key)))
+    else:
+        page["co_recommended"] = co_recommended_items(maker.select("paper_corecommended.rq", p=iri("paper", key)))
     return page
 
 
@@ -713,7 +739,9 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
         total = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
         todo = affected(store, conn, changes)
         changed_episodes, related_only = todo.pop("changed_episodes"), todo.pop("related_only")
+        co_only = todo.pop("co_only")
         count = sum(len(v) for v in todo.values())
+        log.debug("to re-make %s, related lists %d", {k: len(v) for k, v in todo.items()}, len(related_only))
         if count > FULL_SHARE * max(total, 200):
             conn.close()
             tmp.unlink(missing_ok=True)
@@ -722,10 +750,12 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
         conn.execute("BEGIN")
         # many related lists change together (a new episode moves the weights of its features): then
         # one unbound run of the query serves them all
-        lists = _Prefetched(store) if len(related_only) > RELATED_IN_ONE_RUN else maker
+        lists = _Prefetched(store) if len(related_only) + len(co_only) > RELATED_IN_ONE_RUN else maker
         for key in sorted(related_only):
-            _write(conn, "episode", key, _patched_related(lists, conn, key) or maker.make("episode", key))
-        count += len(related_only)
+            _write(conn, "episode", key, _patched_related(lists, conn, "episode", key) or maker.make("episode", key))
+        for key in sorted(co_only):
+            _write(conn, "paper", key, _patched_related(lists, conn, "paper", key) or maker.make("paper", key))
+        count += len(related_only) + len(co_only)
         for kind in KINDS:
             for key in sorted(todo[kind]):
                 if not _is_entry(store, kind, entry_iri(kind, key)):

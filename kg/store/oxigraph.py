@@ -101,6 +101,24 @@ def related_items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def co_recommended_items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A paper's ``co_recommended`` list from the rows of ``paper_corecommended.rq``."""
+    co: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        item = co.setdefault(r["other"], {"count": r["count"], "key": None, "titles": []})
+        if r["field"] == "key":
+            item["key"] = r["value"] if item["key"] is None else min(item["key"], r["value"])
+        else:
+            item["titles"].append(r["value"])
+    out = []
+    for item in co.values():
+        title = sorted(item["titles"], key=lambda t: (-len(t), t))[0] if item["titles"] else None
+        label = paper_label(item["key"], title)
+        out.append({"key": item["key"], "title": title, "label": label, "count": item["count"]})
+    out.sort(key=lambda x: (-x["count"], x["key"] or ""))
+    return out
+
+
 def glossary_row(r: dict[str, Any]) -> dict[str, Any]:
     """One glossary index entry from a row of ``glossary.rq`` (or of its Cypher twin)."""
     return {
@@ -334,20 +352,7 @@ class OxigraphStore(GraphStore):
             return None
         titles = sorted(fields.get("title", []), key=lambda t: (-len(t), t))
         episodes = self.select("paper_episodes.rq", p=p)
-        co: dict[str, dict[str, Any]] = {}
-        for r in self.select("paper_corecommended.rq", p=p):
-            item = co.setdefault(r["other"], {"count": r["count"], "key": None, "titles": []})
-            if r["field"] == "key":
-                item["key"] = r["value"] if item["key"] is None else min(item["key"], r["value"])
-            else:
-                item["titles"].append(r["value"])
-        co_recommended = []
-        for item in co.values():
-            title = sorted(item["titles"], key=lambda t: (-len(t), t))[0] if item["titles"] else None
-            co_recommended.append(
-                {"key": item["key"], "title": title, "label": paper_label(item["key"], title), "count": item["count"]}
-            )
-        co_recommended.sort(key=lambda x: (-x["count"], x["key"] or ""))
+        co_recommended = co_recommended_items(self.select("paper_corecommended.rq", p=p))
         return {
             "key": key,
             "iri": p.value,
