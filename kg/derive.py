@@ -718,6 +718,7 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
 
 
 def _rebuild_counted(store: pyoxigraph.Store, changes: Changes) -> Stats:
+    changes.rewrote_all = True
     before = 0
     if store.contains_named_graph(DERIVED_GRAPH):
         before = sum(1 for _ in store.quads_for_pattern(None, None, None, DERIVED_GRAPH))
@@ -894,6 +895,8 @@ class _Updater:
                 idx.digest[a] = digest
         co = idx.recompute_co(papers_touched)
         text += [idx.co_nq(p) for p in co]
+        self.changes.rewritten.update(idx.episodes[a] for a in rewrite)
+        self.changes.rewritten.update(idx.f_iri[p] for p in co)
         self._delete(rewrite, _DELETE_RELATED)
         self._delete(co, _DELETE_CO, papers=True)
         if text:

@@ -3,7 +3,8 @@
 Each step takes the store being written, the :class:`~kg.store.changes.Changes` of
 this write (everything, for a build; the touched nodes and replaced source graphs,
 for an ingest) and the write's :class:`Inputs`, and updates what it owns: mention
-edges, entities, then derived edges, which are computed from everything else. A
+edges, entities, then derived edges, which are computed from everything else, and last the
+page index, the served bodies of the pages. A
 step writes its graphs through :func:`~kg.store.changes.replace_graph`, so the
 steps after it see what it touched.
 
@@ -59,10 +60,19 @@ def derived_edges(store: pyoxigraph.Store, changes: Changes, progress: Progress,
     progress(str(derive.update(store, changes)))
 
 
+def page_index(store: pyoxigraph.Store, changes: Changes, progress: Progress, inputs: Inputs) -> None:
+    """The served page bodies (:mod:`kg.pageindex`), in the generation being written; last, as it
+    shows what every other step made."""
+    from kg import pageindex
+
+    progress(str(pageindex.update(store, changes)))
+
+
 STEPS: tuple[Callable[[pyoxigraph.Store, Changes, Progress, Inputs], None], ...] = (
     mention_edges,
     entity_edges,
     derived_edges,
+    page_index,
 )
 
 

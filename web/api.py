@@ -1,19 +1,26 @@
 """The JSON API (read-only).
 
+Terms, episodes and papers are served from the page index (``kgweb.pagedata``, ``kg.pageindex``):
+the bytes and ETag made when the graph was written; by queries where there is none.
+
 Each view documents itself for ``/openapi.json`` in YAML after ``---`` in its
 docstring (see ``kgweb.openapi``).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from kg.nlp.annotate import AnnotateError, annotate_request
-from kgweb.caching import cached_json, cached_response, json_body
+from kgweb.caching import cached_json, cached_response, etag_of, json_body
 from kgweb.cards import term_card
 from kgweb.db import get_store
 from kgweb.errors import api_error
 from kgweb.linking import get_linker
+from kgweb.pagedata import indexed, record
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -34,10 +41,28 @@ def term(slug: str):
         "200": {description: The term., content: {application/json: {schema: {$ref: "#/components/schemas/Term"}}}}
         "404": {$ref: "#/components/responses/Error"}
     """
-    data = get_store().term(slug)
+    store = get_store()
+    entry = indexed(store, "term", slug)
+    if entry is not None:  # one lookup; a revalidation is a header compare
+        return cached_response(entry.body, "application/json", _term_max_age(), etag=entry.etag)
+    data = store.term(slug)
     if data is None:
         return api_error(404, "not_found", f"no glossary term {slug!r}")
     return cached_json(data, TERM_MAX_AGE)
+
+
+def _term_max_age() -> int:
+    return 0 if current_app.debug else TERM_MAX_AGE
+
+
+def _indexed_json(kind: str, key: str) -> Response | dict[str, Any] | None:
+    """The indexed bytes as ``jsonify`` would serve them, the record (debug mode), or ``None`` (query)."""
+    entry = indexed(get_store(), kind, key)
+    if entry is None:
+        return None
+    if current_app.debug:  # jsonify indents in debug mode; the index holds the compact form
+        return json.loads(entry.body)
+    return current_app.response_class(entry.body, mimetype=current_app.json.mimetype)  # type: ignore[attr-defined]
 
 
 @bp.get("/terms/<slug>/card")
@@ -64,15 +89,16 @@ def term_card_view(slug: str):
     if cache is None or cache[0] != store.version:
         cache = (store.version, {})
         current_app.extensions["kg_cards"] = cache
-    body = cache[1].get(slug)
-    if body is None:
-        data = store.term(slug)
+    card = cache[1].get(slug)
+    if card is None:
+        data = record(store, "term", slug)
         if data is None:
             return api_error(404, "not_found", f"no glossary term {slug!r}")
         body = json_body(term_card(data))
+        card = (body, etag_of(body))
         if len(cache[1]) < MAX_CACHED_CARDS:
-            cache[1][slug] = body
-    return cached_response(body, "application/json", 0 if current_app.debug else TERM_MAX_AGE)
+            cache[1][slug] = card
+    return cached_response(card[0], "application/json", _term_max_age(), etag=card[1])
 
 
 @bp.get("/terms")
@@ -110,7 +136,10 @@ def episode(episode_id: str):
           content: {application/json: {schema: {$ref: "#/components/schemas/Episode"}}}
         "404": {$ref: "#/components/responses/Error"}
     """
-    data = get_store().episode(episode_id)
+    served = _indexed_json("episode", episode_id)
+    if isinstance(served, Response):
+        return served
+    data = served if served is not None else get_store().episode(episode_id)
     if data is None:
         return api_error(404, "not_found", f"no episode {episode_id!r}")
     return jsonify(data)
@@ -150,7 +179,10 @@ def paper(key: str):
         "200": {description: The paper., content: {application/json: {schema: {$ref: "#/components/schemas/Paper"}}}}
         "404": {$ref: "#/components/responses/Error"}
     """
-    data = get_store().paper(key)
+    served = _indexed_json("paper", key)
+    if isinstance(served, Response):
+        return served
+    data = served if served is not None else get_store().paper(key)
     if data is None:
         return api_error(404, "not_found", f"no paper {key!r}")
     return jsonify(data)

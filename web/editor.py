@@ -54,6 +54,12 @@ api_bp = Blueprint("gaps_api", __name__, url_prefix="/api")
 csrf = CSRFProtect()
 limiter = Limiter(get_remote_address, headers_enabled=True, storage_uri="memory://", strategy="fixed-window")
 
+
+@limiter.request_filter
+def _not_the_editor() -> bool:
+    """The limiter guards the editor's login only: every other request skips its checks (they run on all)."""
+    return request.blueprint != "editor"
+
 LOGIN_HOURS = 12
 _OPEN_ENDPOINTS = {"editor.login"}
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -253,6 +259,12 @@ def api_gaps():
 # -- wiring --------------------------------------------------------------------------------------------
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, its cookie marked Secure whenever the request came over HTTPS."""
+
+    def open_session(self, app: Flask, request):  # type: ignore[no-untyped-def, override]
+        """As Flask's, without making a signing serializer for the many requests that carry no cookie."""
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         if app.config.get("SESSION_COOKIE_SECURE"):

@@ -13,6 +13,7 @@ from kg.rdf.namespaces import topic_iri
 from kg.search import matches, search_text
 from kgweb.db import get_store
 from kgweb.linking import first_only_setting, get_linker
+from kgweb.pagedata import record
 
 bp = Blueprint("pages", __name__)
 
@@ -25,7 +26,7 @@ def index():
 
 @bp.get("/episodes/<episode_id>")
 def episode(episode_id: str):
-    data = get_store().episode(episode_id)
+    data = record(get_store(), "episode", episode_id)
     if data is None:
         abort(404, f"There is no episode {episode_id}.")
     return render_template("episode.html", ep=data)
@@ -33,7 +34,7 @@ def episode(episode_id: str):
 
 @bp.get("/papers/<path:key>")
 def paper(key: str):
-    data = get_store().paper(key)
+    data = record(get_store(), "paper", key)
     if data is None:
         abort(404, f"There is no paper {key}.")
     return render_template("paper.html", paper=data)
@@ -41,7 +42,7 @@ def paper(key: str):
 
 @bp.get("/terms/<slug>")
 def term(slug: str):
-    data = get_store().term(slug)
+    data = record(get_store(), "term", slug)
     if data is None:
         abort(404, f"There is no glossary term {slug}.")
     return render_template("term.html", term=data)

@@ -129,6 +129,12 @@ class GraphStore(ABC):
         return False
 
     @property
+    def page_index(self) -> Any:
+        """The served graph's precomputed page bodies (a ``kg.pageindex.PageIndex``), or ``None``: then
+        pages are made by queries. A property, not a query method: a backend need not have one."""
+        return None
+
+    @property
     def version(self) -> str:
         """An opaque id of the graph being served (changes after each write)."""
         return "0"

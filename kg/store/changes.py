@@ -9,6 +9,12 @@ nodes affect. A step that writes edges itself records what it touched too (use
 ``graphs`` names the source graphs an ingest replaced, so a step can tell what kind
 of source changed (a new glossary relinks every text; a new episode only its own).
 
+``subjects`` is the part of ``touched`` that were subjects (nodes whose own data changed),
+``quads`` the quads themselves (up to ``MAX_KEPT_QUADS``), and
+``rewritten`` the nodes whose derived edges a step rewrote (only their own pages change;
+``rewrote_all``: the step recomputed every one): the page index (:mod:`kg.pageindex`) re-makes
+the entries these affect.
+
 ``previous`` is the generation the write started from (``None`` for a build) and
 ``target`` the one being written: steps keep per-generation side files there
 (e.g. ``kg-derived.npz``, the derived-edge index), copied on write like the store.
@@ -23,11 +29,17 @@ from pathlib import Path
 import pyoxigraph
 from pyoxigraph import NamedNode, Quad
 
+MAX_KEPT_QUADS = 50_000  # an ingest changing more than this many quads keeps only the touched IRIs
+
 
 @dataclass
 class Changes:
     full: bool = False
     touched: set[str] = field(default_factory=set)
+    subjects: set[str] = field(default_factory=set)  # the touched nodes that were subjects
+    rewritten: set[str] = field(default_factory=set)  # nodes whose derived edges were rewritten
+    rewrote_all: bool = False  # ... all of them (a full recompute of the derived edges)
+    quads: list[Quad] | None = field(default_factory=list)  # the quads added or removed; None: too many kept
     graphs: set[str] = field(default_factory=set)  # the source graphs this write replaced (an ingest)
     previous: Path | None = None
     target: Path | None = None
@@ -35,8 +47,13 @@ class Changes:
 
     def touch(self, quads: Iterable[Quad]) -> None:
         for q in quads:
+            if self.quads is not None:
+                self.quads.append(q)
+                if len(self.quads) > MAX_KEPT_QUADS:
+                    self.quads = None
             if isinstance(q.subject, NamedNode):
                 self.touched.add(q.subject.value)
+                self.subjects.add(q.subject.value)
             if isinstance(q.object, NamedNode):
                 self.touched.add(q.object.value)
 

@@ -1,8 +1,9 @@
 """The embedded default store: pyoxigraph on disk, in published generations.
 
-Readers open the published generation read-only and re-check ``CURRENT`` (a
-tiny file read) so that a running server picks up a new build without a
-restart. Writes go through :mod:`kg.store.generations`.
+Readers open the published generation read-only (and its page index, see
+:mod:`kg.pageindex`) and re-check ``CURRENT`` (a tiny file read, at most every
+half second; between checks ``refresh`` is one clock read) so that a running
+server picks up a new build without a restart. Writes go through :mod:`kg.store.generations`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -19,6 +21,7 @@ from pyoxigraph import Literal, NamedNode, Variable
 
 from kg import queries
 from kg.errors import Location, StoreError
+from kg.pageindex import PageIndex
 from kg.rdf.namespaces import (
     KG_NS,
     episode_iri,
@@ -84,6 +87,38 @@ def run_select(store: pyoxigraph.Store, name: str, **bindings: Any) -> list[dict
     return rows
 
 
+def related_items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An episode's ``related`` list from the rows of ``episode_related.rq``."""
+    return [
+        {
+            "id": local_id(r["other"], "episode"),
+            "title": r["title"] or local_id(r["other"], "episode"),
+            "number": r["number"],
+            "weight": round(float(r["weight"]), 3),
+            "reason": r["reason"],
+        }
+        for r in rows
+    ]
+
+
+def co_recommended_items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A paper's ``co_recommended`` list from the rows of ``paper_corecommended.rq``."""
+    co: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        item = co.setdefault(r["other"], {"count": r["count"], "key": None, "titles": []})
+        if r["field"] == "key":
+            item["key"] = r["value"] if item["key"] is None else min(item["key"], r["value"])
+        else:
+            item["titles"].append(r["value"])
+    out = []
+    for item in co.values():
+        title = sorted(item["titles"], key=lambda t: (-len(t), t))[0] if item["titles"] else None
+        label = paper_label(item["key"], title)
+        out.append({"key": item["key"], "title": title, "label": label, "count": item["count"]})
+    out.sort(key=lambda x: (-x["count"], x["key"] or ""))
+    return out
+
+
 def glossary_row(r: dict[str, Any]) -> dict[str, Any]:
     """One glossary index entry from a row of ``glossary.rq`` (or of its Cypher twin)."""
     return {
@@ -115,6 +150,29 @@ def _first(fields: dict[str, list[Any]], name: str) -> Any:
     return min(values, key=str) if values else None
 
 
+def _settle_ties(rows: list[dict[str, Any]], order: tuple[str, ...] | Callable[[dict], tuple]) -> list[dict[str, Any]]:
+    """Rows in the query's order, rows it ranks equal (same ``order`` values or key) by most ``count``, then text.
+
+    SPARQL leaves the order of tied rows to the engine, and it differs between a bound and an
+    unbound run of the same query (the page index makes pages from unbound runs): where a page
+    keeps the first of several tied rows, that must not depend on it.
+    """
+    key = order if callable(order) else (lambda r: tuple(r[k] for k in order))
+    out: list[dict[str, Any]] = []
+    i = 0
+    while i < len(rows):
+        j = i + 1
+        head = key(rows[i])
+        while j < len(rows) and key(rows[j]) == head:
+            j += 1
+        group = rows[i:j]
+        if len(group) > 1:
+            group.sort(key=lambda r: (-(r.get("count") or 0), sorted((k, str(v)) for k, v in r.items())))
+        out.extend(group)
+        i = j
+    return out
+
+
 def _split(value: str | None) -> list[str]:
     return sorted(v for v in (value or "").split("\n") if v)
 
@@ -127,6 +185,7 @@ class OxigraphStore(GraphStore):
         self._lock = threading.Lock()
         self._gen: Path | None = None
         self._store: pyoxigraph.Store | None = None
+        self._pages: PageIndex | None = None
         self._checked = 0.0
         self.refresh(force=True)
 
@@ -151,12 +210,17 @@ class OxigraphStore(GraphStore):
                 store = pyoxigraph.Store.read_only(str(gen))
             except OSError as exc:
                 raise StoreError("E050", f"cannot open the store: {exc}", Location(str(gen))) from None
-            self._store, self._gen = store, gen
+            self._store, self._gen, self._pages = store, gen, PageIndex.open(gen)
         return True
 
     @property
     def version(self) -> str:
         return self._gen.name if self._gen else "0"
+
+    @property
+    def page_index(self) -> PageIndex | None:
+        """The served generation's page index (:mod:`kg.pageindex`); ``None`` for a store made before it."""
+        return self._pages
 
     @property
     def raw(self) -> pyoxigraph.Store:
@@ -166,6 +230,7 @@ class OxigraphStore(GraphStore):
 
     def close(self) -> None:
         self._store = None
+        self._pages = None
 
     # -- querying ------------------------------------------------------------------
     def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
@@ -226,7 +291,7 @@ class OxigraphStore(GraphStore):
         )
         out["takeaways"] = [r["text"] for r in self.select("episode_takeaways.rq", e=e)]
         chapter_terms: dict[str, list[dict[str, str]]] = {}
-        for r in self.select("episode_chapter_terms.rq", e=e):
+        for r in _settle_ties(self.select("episode_chapter_terms.rq", e=e), ("chapter", "label", "how")):
             items = chapter_terms.setdefault(r["chapter"], [])
             slug = local_id(r["term"], "term")
             if all(t["slug"] != slug for t in items):
@@ -262,18 +327,10 @@ class OxigraphStore(GraphStore):
         out["topics"] = topics
         out["reviews"] = reviews
         out["terms"] = [
-            {"slug": local_id(r["term"], "term"), "label": r["label"]} for r in self.select("episode_terms.rq", e=e)
+            {"slug": local_id(r["term"], "term"), "label": r["label"]}
+            for r in _settle_ties(self.select("episode_terms.rq", e=e), lambda r: (str(r["label"]).lower(),))
         ]
-        out["related"] = [
-            {
-                "id": local_id(r["other"], "episode"),
-                "title": r["title"] or local_id(r["other"], "episode"),
-                "number": r["number"],
-                "weight": round(float(r["weight"]), 3),
-                "reason": r["reason"],
-            }
-            for r in self.select("episode_related.rq", e=e)
-        ]
+        out["related"] = related_items(self.select("episode_related.rq", e=e))
         return out
 
     def episodes(self) -> list[dict[str, Any]]:
@@ -295,20 +352,7 @@ class OxigraphStore(GraphStore):
             return None
         titles = sorted(fields.get("title", []), key=lambda t: (-len(t), t))
         episodes = self.select("paper_episodes.rq", p=p)
-        co: dict[str, dict[str, Any]] = {}
-        for r in self.select("paper_corecommended.rq", p=p):
-            item = co.setdefault(r["other"], {"count": r["count"], "key": None, "titles": []})
-            if r["field"] == "key":
-                item["key"] = r["value"] if item["key"] is None else min(item["key"], r["value"])
-            else:
-                item["titles"].append(r["value"])
-        co_recommended = []
-        for item in co.values():
-            title = sorted(item["titles"], key=lambda t: (-len(t), t))[0] if item["titles"] else None
-            co_recommended.append(
-                {"key": item["key"], "title": title, "label": paper_label(item["key"], title), "count": item["count"]}
-            )
-        co_recommended.sort(key=lambda x: (-x["count"], x["key"] or ""))
+        co_recommended = co_recommended_items(self.select("paper_corecommended.rq", p=p))
         return {
             "key": key,
             "iri": p.value,
@@ -339,7 +383,7 @@ class OxigraphStore(GraphStore):
         row = rows[0]
         forms = self.select("term_forms.rq", t=t)
         links = self.select("term_links.rq", t=t)
-        explained = self.select("term_explained.rq", t=t)
+        explained = _settle_ties(self.select("term_explained.rq", t=t), ("how", "number", "start"))
         where: list[dict[str, Any]] = []
         mentioned: list[dict[str, Any]] = []
         seen: set[tuple[str, str, str | None]] = set()

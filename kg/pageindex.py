@@ -1,0 +1,799 @@
+"""The page index: the JSON bodies of the hot pages, made when a generation is written.
+
+``GET /api/terms/<slug>``, ``/api/episodes/<id>`` and ``/api/papers/<key>`` (and the HTML pages
+and tooltip cards made from the same records) would otherwise run several SPARQL queries per
+request. Instead, every generation keeps beside its store one file, ``kg-pages.sqlite``, holding
+for each term, episode and paper the exact bytes the API serves and their ETag, so a request is
+one keyed lookup and a header compare.
+
+**Why SQLite (the standard library's ``sqlite3``).** A worker opens it in microseconds
+(``mode=ro&immutable=1``: no locks, no journal, nothing read until asked) and a lookup by
+``(kind, key)`` is a B-tree probe in pages the OS caches once for every worker, so nothing is
+loaded into each worker's memory up front, at 100,000 episodes as at 10. An ingest copies the
+previous generation's file and rewrites only the rows it affects in place, which a JSON-lines
+file with an offsets array would have to do by rewriting the whole file. The file is written
+under a temporary name inside the unpublished generation and renamed when complete, so a killed
+build or ingest never leaves half an index where a reader would open it (the generation itself is
+not published until the index is in place).
+
+**Same bytes as the query path.** The records are made by the store's own page methods
+(``OxigraphStore.term`` / ``episode`` / ``paper``), so they are the same dicts by construction:
+
+* a full build runs each named query those methods run *once, unbound*, groups the rows by the
+  variable the method would bind (:class:`_Prefetched`), and calls the methods with that as their
+  ``select``: a few dozen queries for the whole graph instead of several per page. The three
+  queries that join mention edges (``term_explained``, ``episode_terms``,
+  ``episode_chapter_terms``) are slow on a large graph bound or unbound; their rows are joined in
+  Python from pattern lookups instead (:class:`_Facts`), with the query's DISTINCT and ORDER BY;
+  where the ORDER BY leaves rows tied, the store's methods settle the tie themselves
+  (``kg.store.oxigraph._settle_ties``), so the order never depends on how the rows were read;
+* an ingest re-makes only the affected entries (:func:`affected`) with the bound queries; a term
+  page, which lists every episode that explains or mentions the term (all of them, for a common
+  term), gets the rows of the changed episodes afresh and keeps the others' (:func:`_patched_term`),
+  and an episode whose related list alone changed (or a paper its co-recommended list) gets that
+  list afresh (:func:`_patched_related`).
+
+Bodies: ``term`` as ``kgweb.caching.json_body`` makes it (compact UTF-8), ``episode`` and
+``paper`` as Flask's ``jsonify`` does outside debug mode (compact, ASCII, a final newline).
+``tests/test_pageindex.py`` compares every entry of the sample with the query path, over HTTP too.
+
+**What an ingest affects.** The ``Changes`` of the write say which IRIs were touched
+(``touched``: subjects and IRI objects of every quad added or removed; ``subjects``: subjects
+only) and which nodes the derived-edge step rewrote (``rewritten``). An entry is re-made when
+
+* it was touched or rewritten itself (its own quads, or an edge to it, changed), or a node it owns
+  was (an episode's chapters, takeaways and reading-list items; a term's mention nodes; the
+  relatedness and co-recommendation nodes of the derived graph);
+* a node whose own quads changed (or an episode owning such a node) is shown on its page
+  (``refs``: the IRIs of the episodes, terms, papers, topics and reviews an entry shows, kept in
+  the index), e.g. a retitled episode on the pages of the terms it explains.
+
+When more than :data:`FULL_SHARE` of the entries would be re-made, the whole index is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import quote, unquote
+
+import pyoxigraph
+from pyoxigraph import NamedNode
+
+from kg import queries
+from kg.rdf.namespaces import DATA_NS, KG, RDF, iri, local_id
+from kg.store.changes import Changes
+
+log = logging.getLogger("kg.pageindex")
+
+INDEX_FILE = "kg-pages.sqlite"
+FORMAT = "1"
+KINDS = ("episode", "paper", "term")
+RELATED_IN_ONE_RUN = 50  # more related lists to renew than this: one unbound query for all of them
+FULL_SHARE = 0.25  # re-make more entries than this share and the whole index is rebuilt instead
+_TYPES = {"episode": KG.Episode, "paper": KG.Paper, "term": KG.Term}
+_OWNED_BY_EPISODE = (KG.hasChapter, KG.hasTakeaway, KG.hasRecommendation)  # (episode, p, node)
+_OWNED_BY_ENTRY = (KG.relatedness, KG.coRecommended)  # (entry, p, derived node): the entry's own page only
+
+
+class Entry(NamedTuple):
+    body: bytes
+    etag: str
+
+
+def etag_of(body: bytes) -> str:
+    """The ETag the app gives a body (``kgweb.caching.etag_of``)."""
+    return hashlib.sha256(body).hexdigest()[:32]
+
+
+def encode(kind: str, data: dict[str, Any]) -> bytes:
+    """The bytes the JSON API serves for one record."""
+    if kind == "term":  # kgweb.caching.json_body
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # Flask's jsonify outside debug mode (app.json.sort_keys is False in kgweb.create_app)
+    return (json.dumps(data, ensure_ascii=True, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def entry_iri(kind: str, key: str) -> str:
+    return iri(kind, key).value
+
+
+@lru_cache(maxsize=65536)
+def _iri(kind: str, key: str) -> str:
+    return iri(kind, key).value
+
+
+def refs_of(kind: str, data: dict[str, Any]) -> set[str]:
+    """The IRIs of the other nodes whose own data an entry's page shows."""
+    out: set[str] = set()
+
+    def add(k: str, key: str | None) -> None:
+        if key:
+            out.add(_iri(k, key))
+
+    if kind == "episode":
+        if data.get("paper"):
+            add("paper", data["paper"].get("key"))
+        for r in data.get("reading") or []:
+            add("paper", r.get("paper"))
+        for t in data.get("topics") or []:
+            add("topic", t.get("slug"))
+        for r in data.get("reviews") or []:
+            add("review", r.get("id"))
+        for t in data.get("terms") or []:
+            add("term", t.get("slug"))
+        for c in data.get("chapters") or []:
+            for t in c.get("terms") or []:
+                add("term", t.get("slug"))
+        for r in data.get("related") or []:
+            add("episode", r.get("id"))
+    elif kind == "term":
+        for rel in ("broader", "narrower", "related"):
+            for t in data.get(rel) or []:
+                add("term", t.get("slug"))
+        for x in (data.get("explained_in") or []) + (data.get("mentioned_in") or []):
+            add("episode", x.get("episode"))
+    elif kind == "paper":
+        for x in (data.get("covered_by") or []) + (data.get("recommended_by") or []):
+            add("episode", x.get("id"))
+        for x in data.get("co_recommended") or []:
+            add("paper", x.get("key"))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Reading (one per serving process, per generation)
+# --------------------------------------------------------------------------------------
+
+
+class PageIndex:
+    """One generation's page index, opened read-only."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        uri = f"file:{quote(str(path))}?mode=ro&immutable=1"
+        self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()  # one connection, shared by a threaded server's threads
+
+    @classmethod
+    def open(cls, generation: Path | None) -> PageIndex | None:
+        """The index of a generation; ``None`` if it has none (an older store) or it does not open."""
+        if generation is None:
+            return None
+        path = Path(generation) / INDEX_FILE
+        if not path.is_file():
+            return None
+        try:
+            index = cls(path)
+            with index._lock:
+                row = index._conn.execute("SELECT value FROM meta WHERE name = 'format'").fetchone()
+        except sqlite3.Error as exc:
+            log.warning("page index %s does not open (%s): pages are made by queries", path, exc)
+            return None
+        if not row or row[0] != FORMAT:
+            index.close()
+            return None
+        return index
+
+    def get(self, kind: str, key: str) -> Entry | None:
+        with self._lock:
+            row = self._conn.execute("SELECT body, etag FROM pages WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        return Entry(row[0], row[1]) if row else None
+
+    def keys(self, kind: str) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._conn.execute("SELECT key FROM pages WHERE kind = ? ORDER BY key", (kind,))]
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+# --------------------------------------------------------------------------------------
+# Making entries
+# --------------------------------------------------------------------------------------
+
+
+class _Bound:
+    """The store's page methods over one raw pyoxigraph store (the generation being written)."""
+
+    def __init__(self, store: pyoxigraph.Store):
+        self.store = store
+        self.facts = _Facts(store, whole=False)
+
+    def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
+        from kg.store.oxigraph import run_select
+
+        if name in _READERS and len(bindings) == 1:
+            ((_var, value),) = bindings.items()
+            return _READERS[name](self.facts, [value.value]).get(value.value, [])
+        return run_select(self.store, name, **bindings)
+
+    def make(self, kind: str, key: str) -> dict[str, Any] | None:
+        from kg.store.oxigraph import OxigraphStore
+
+        return getattr(OxigraphStore, kind)(self, key)
+
+
+class _Prefetched(_Bound):
+    """``select`` answered from one unbound run of each query, grouped by the variable bound."""
+
+    def __init__(self, store: pyoxigraph.Store):
+        super().__init__(store)
+        self.facts = _Facts(store, whole=True)
+        self._groups: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = {}
+
+    def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
+        if len(bindings) != 1:
+            return super().select(name, **bindings)
+        ((var, value),) = bindings.items()
+        groups = self._groups.get((name, var))
+        if groups is None:
+            groups = self._groups[(name, var)] = self._run(name, var)
+        return groups.get(value.value, [])
+
+    def _run(self, name: str, var: str) -> dict[str, list[dict[str, Any]]]:
+        from kg.store.oxigraph import py
+
+        if name in _READERS:
+            return _READERS[name](self.facts, None)
+        text = queries.load(name)
+        if name == "term.rq":  # one row per term: the LIMIT applies per bound term, not to the whole run
+            text = text.replace("} LIMIT 1", "}")
+        started = time.perf_counter()
+        result = self.store.query(text, use_default_graph_as_union=True)
+        names = [v.value for v in result.variables]
+        if var not in names:
+            raise ValueError(f"{name} does not select ?{var}: it cannot be run for every entry at once")
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for sol in result:
+            row = {n: py(sol[n]) for n in names}
+            groups.setdefault(row[var], []).append(row)
+        log.debug("unbound %s: %d groups, %.0f ms", name, len(groups), (time.perf_counter() - started) * 1000)
+        return groups
+
+
+class _Facts:
+    """Objects and subjects of one predicate, in any graph (as the union default graph has them), memoised.
+
+    ``whole=True`` (a build) reads each predicate once for every subject; otherwise (an ingest)
+    each node is looked up when asked. The readers below join these in Python.
+    """
+
+    def __init__(self, store: pyoxigraph.Store, whole: bool):
+        self.store, self.whole = store, whole
+        self._out: dict[tuple[str, str | None, bool], list[Any]] = {}
+        self._scans: dict[tuple[str, bool], dict[str, list[Any]]] = {}
+        self._inv: dict[str, dict[str, list[str]]] = {}
+
+    def _scan(self, p: NamedNode, nodes: bool) -> dict[str, list[Any]]:
+        key = (p.value, nodes)
+        if key not in self._scans:
+            out: dict[str, list[Any]] = {}
+            for q in self.store.quads_for_pattern(None, p, None):
+                value = self._value(q.object, nodes)
+                if isinstance(q.subject, NamedNode) and value is not _SKIP:
+                    values = out.setdefault(q.subject.value, [])
+                    if value not in values:
+                        values.append(value)
+            self._scans[key] = out
+        return self._scans[key]
+
+    @staticmethod
+    def _value(term: Any, nodes: bool) -> Any:
+        from kg.store.oxigraph import py
+
+        if nodes:
+            return term.value if isinstance(term, NamedNode) else _SKIP
+        return py(term)
+
+    def objects(self, s: str, p: NamedNode, nodes: bool = False) -> list[Any]:
+        if self.whole:
+            return self._scan(p, nodes).get(s, [])
+        key = (s, p.value, nodes)
+        if key not in self._out:
+            values = (self._value(q.object, nodes) for q in self.store.quads_for_pattern(NamedNode(s), p, None))
+            self._out[key] = list(dict.fromkeys(v for v in values if v is not _SKIP))
+        return self._out[key]
+
+    def optional(self, s: str, p: NamedNode) -> list[Any]:
+        """The values an ``OPTIONAL { s p ?v }`` gives: each object, or one unbound."""
+        return self.objects(s, p) or [None]
+
+    def subjects(self, p: NamedNode, o: str) -> list[str]:
+        if self.whole:
+            if p.value not in self._inv:
+                inv: dict[str, list[str]] = {}
+                for subject, objects in self._scan(p, True).items():
+                    for obj in objects:
+                        inv.setdefault(obj, []).append(subject)
+                self._inv[p.value] = inv
+            return self._inv[p.value].get(o, [])
+        key = (o, "^" + p.value, True)
+        if key not in self._out:
+            found = (q.subject for q in self.store.quads_for_pattern(None, p, NamedNode(o)))
+            self._out[key] = list(dict.fromkeys(x.value for x in found if isinstance(x, NamedNode)))
+        return self._out[key]
+
+    def is_a(self, s: str, cls: NamedNode) -> bool:
+        return cls.value in self.objects(s, RDF.type, nodes=True)
+
+    def all_objects_of(self, p: NamedNode) -> list[str]:
+        """Every IRI that is an object of ``p`` (a build's list of what to read)."""
+        return list(dict.fromkeys(o for objects in self._scan(p, True).values() for o in objects))
+
+    def all_subjects_a(self, cls: NamedNode) -> list[str]:
+        return [s for s, types in self._scan(RDF.type, True).items() if cls.value in types]
+
+
+_SKIP = object()
+
+
+def _term_explained(facts: _Facts, terms: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``term_explained.rq`` for each term (all of them: ``None``), joined in Python
+    (the query takes a second per hundred terms on a large graph, run bound or unbound).
+
+    Same rows and order as the query: its UNION branches, DISTINCT, ``ORDER BY ?how DESC(?number)
+    ?start`` (unbound first ascending, last descending); rows the order leaves tied are settled by
+    the store (``_settle_ties``) whichever way they come. ``tests/test_pageindex.py`` compares.
+    """
+    from itertools import product
+
+    from kg.rdf.namespaces import SCHEMA
+
+    if terms is None:
+        terms = set(facts.all_objects_of(KG.explains)) | set(facts.all_objects_of(KG.mentionOf))
+
+    def ep(e: str) -> list[tuple[Any, Any]]:
+        return list(product(facts.optional(e, SCHEMA.episodeNumber), facts.optional(e, SCHEMA.name)))
+
+    def ch(c: str) -> list[tuple[Any, Any, Any]]:
+        return list(
+            product(
+                facts.optional(c, KG.timestamp), facts.optional(c, SCHEMA.startOffset), facts.optional(c, SCHEMA.name)
+            )
+        )
+
+    names = ("e", "number", "title", "chapter", "timestamp", "start", "chapterTitle", "how", "count")
+
+    def order(r: tuple) -> tuple:
+        n, start = r[1], r[5]
+        return (r[7], (0, -n) if n is not None else (1, 0), (0, 0) if start is None else (1, start))
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    for t in terms:
+        rows: set[tuple] = set()
+        for x in facts.subjects(KG.explains, t):
+            for e in facts.subjects(KG.hasChapter, x):
+                for (n, title), (ts, start, ctitle) in product(ep(e), ch(x)):
+                    rows.add((e, n, title, x, ts, start, ctitle, "explains", None))
+            if facts.is_a(x, KG.Episode):
+                for n, title in ep(x):
+                    rows.add((x, n, title, None, None, None, None, "explains", None))
+        for m in facts.subjects(KG.mentionOf, t):
+            for x in facts.objects(m, KG.mentionIn, nodes=True):
+                for count in facts.objects(m, KG.mentionCount):
+                    for e in facts.subjects(KG.hasChapter, x):
+                        for (n, title), (ts, start, ctitle) in product(ep(e), ch(x)):
+                            rows.add((e, n, title, x, ts, start, ctitle, "mentions", count))
+                    if facts.is_a(x, KG.Episode):
+                        for n, title in ep(x):
+                            rows.add((x, n, title, None, None, None, None, "mentions", count))
+                    for e in facts.subjects(KG.hasTakeaway, x):
+                        for n, title in ep(e):
+                            rows.add((e, n, title, None, None, None, None, "mentions", count))
+        if rows:
+            out[t] = [{"t": t, **dict(zip(names, r, strict=True))} for r in sorted(rows, key=order)]
+    return out
+
+
+def _episode_terms(facts: _Facts, episodes: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``episode_terms.rq`` for each episode (as :func:`_term_explained`, for the same reason)."""
+    from kg.rdf.namespaces import SKOS
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    for e in episodes if episodes is not None else facts.all_subjects_a(KG.Episode):
+        terms = set(facts.objects(e, KG.explains, True)) | set(facts.objects(e, KG.mentions, True))
+        for c in facts.objects(e, KG.hasChapter, True):
+            terms.update(facts.objects(c, KG.explains, True))
+            terms.update(facts.objects(c, KG.mentions, True))
+        for t in facts.objects(e, KG.hasTakeaway, True):
+            terms.update(facts.objects(t, KG.mentions, True))
+        rows = {(t, lab) for t in terms for lab in facts.objects(t, SKOS.prefLabel)}
+        if rows:
+            out[e] = [{"e": e, "term": t, "label": lab} for t, lab in sorted(rows, key=lambda r: str(r[1]).lower())]
+    return out
+
+
+def _episode_chapter_terms(facts: _Facts, episodes: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``episode_chapter_terms.rq`` for each episode (as :func:`_term_explained`)."""
+    from kg.rdf.namespaces import SKOS
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    for e in episodes if episodes is not None else facts.all_subjects_a(KG.Episode):
+        rows = set()
+        for c in facts.objects(e, KG.hasChapter, True):
+            for how, p in (("explains", KG.explains), ("mentions", KG.mentions)):
+                rows.update(
+                    (c, t, lab, how) for t in facts.objects(c, p, True) for lab in facts.objects(t, SKOS.prefLabel)
+                )
+        if rows:
+            out[e] = [
+                {"e": e, "chapter": c, "term": t, "label": lab, "how": how}
+                for c, t, lab, how in sorted(rows, key=lambda r: (r[0], str(r[2]), r[3]))
+            ]
+    return out
+
+
+_READERS = {
+    "term_explained.rq": _term_explained,
+    "episode_terms.rq": _episode_terms,
+    "episode_chapter_terms.rq": _episode_chapter_terms,
+}
+
+
+def _entries(store: pyoxigraph.Store, kind: str) -> Iterator[str]:
+    """Keys of every node of a kind whose key names it again (others are left to the query path)."""
+    seen: set[str] = set()
+    prefix = DATA_NS + kind + "/"
+    for q in store.quads_for_pattern(None, RDF.type, _TYPES[kind]):
+        s = q.subject
+        if not isinstance(s, NamedNode) or not s.value.startswith(prefix) or s.value in seen:
+            continue
+        seen.add(s.value)
+        key = unquote(local_id(s.value, kind)) if kind != "term" else local_id(s.value, kind)
+        if entry_iri(kind, key) == s.value:
+            yield key
+
+
+def key_of(kind: str, value: str) -> str | None:
+    """The key of an entry IRI of a kind (``None`` if it is not one)."""
+    prefix = DATA_NS + kind + "/"
+    if not value.startswith(prefix):
+        return None
+    key = unquote(local_id(value, kind)) if kind != "term" else local_id(value, kind)
+    return key if entry_iri(kind, key) == value else None
+
+
+def _is_entry(store: pyoxigraph.Store, kind: str, value: str) -> bool:
+    return next(iter(store.quads_for_pattern(NamedNode(value), RDF.type, _TYPES[kind])), None) is not None
+
+
+# --------------------------------------------------------------------------------------
+# Writing (in the generation being written)
+# --------------------------------------------------------------------------------------
+
+_SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE pages (kind TEXT NOT NULL, key TEXT NOT NULL, body BLOB NOT NULL, etag TEXT NOT NULL,
+                    PRIMARY KEY (kind, key)) WITHOUT ROWID;
+CREATE TABLE refs (iri TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,
+                   PRIMARY KEY (iri, kind, key)) WITHOUT ROWID;
+CREATE INDEX refs_of_entry ON refs (kind, key);
+"""
+
+
+@dataclass
+class Stats:
+    mode: str = "full"
+    entries: int = 0
+    remade: int = 0
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        if self.mode == "full":
+            return f"page index: {self.entries} entries in {self.seconds:.1f} s"
+        return f"page index: {self.remade} of {self.entries} entries re-made in {self.seconds:.2f} s"
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn.execute("PRAGMA journal_mode = OFF")  # a private file in an unpublished generation: all or nothing
+    conn.execute("PRAGMA synchronous = OFF")  # flushed once, before it is renamed into place
+    return conn
+
+
+def _finish(conn: sqlite3.Connection, tmp: Path, path: Path) -> None:
+    conn.close()
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def _write(conn: sqlite3.Connection, kind: str, key: str, data: dict[str, Any] | None, fresh: bool = False) -> None:
+    """Write (or, for ``None``, delete) one entry and its refs; ``fresh``: the file has no row for it yet."""
+    if data is None:
+        conn.execute("DELETE FROM refs WHERE kind = ? AND key = ?", (kind, key))
+        conn.execute("DELETE FROM pages WHERE kind = ? AND key = ?", (kind, key))
+        return
+    body = encode(kind, data)
+    conn.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", (kind, key, body, etag_of(body)))
+    refs = refs_of(kind, data)
+    if not fresh:  # only the difference: most of an entry's refs stay when it is re-made
+        old = {r for (r,) in conn.execute("SELECT iri FROM refs WHERE kind = ? AND key = ?", (kind, key))}
+        gone = [(r, kind, key) for r in old - refs]
+        conn.executemany("DELETE FROM refs WHERE iri = ? AND kind = ? AND key = ?", gone)
+        refs = refs - old
+    conn.executemany("INSERT OR IGNORE INTO refs VALUES (?, ?, ?)", [(r, kind, key) for r in refs])
+
+
+def build(store: pyoxigraph.Store, target: Path) -> Stats:
+    """Make the whole index of ``store`` into ``target`` (a generation directory)."""
+    started = time.perf_counter()
+    path, tmp = Path(target) / INDEX_FILE, Path(target) / (INDEX_FILE + ".tmp")
+    tmp.unlink(missing_ok=True)
+    maker = _Prefetched(store)
+    conn = _connect(tmp)
+    n = 0
+    try:
+        conn.executescript(_SCHEMA)
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
+        for kind in KINDS:
+            for key in _entries(store, kind):
+                _write(conn, kind, key, maker.make(kind, key), fresh=True)
+                n += 1
+            maker._groups.clear()  # the next kind's queries; free this kind's rows
+            maker.facts = _Facts(store, whole=True)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    _finish(conn, tmp, path)
+    return Stats("full", entries=n, seconds=time.perf_counter() - started)
+
+
+def _visible_changes(store: pyoxigraph.Store, changes: Changes) -> tuple[set[str], set[str]]:
+    """``(touched, subjects)`` of the quads whose triple appeared in or vanished from the union of graphs.
+
+    Pages show the union: a paper's title stated again by one more episode's graph changes no page
+    that shows the paper, so it must not re-make the hundreds of pages that do.
+    """
+    if changes.quads is None:
+        return set(changes.touched), set(changes.subjects)
+    touched: set[str] = set()
+    subjects: set[str] = set()
+    for q in changes.quads:
+        others = store.quads_for_pattern(q.subject, q.predicate, q.object)
+        if any(o.graph_name != q.graph_name for o in others):
+            continue  # another graph states it too: the union is the same
+        if isinstance(q.subject, NamedNode):
+            touched.add(q.subject.value)
+            subjects.add(q.subject.value)
+        if isinstance(q.object, NamedNode):
+            touched.add(q.object.value)
+    return touched, subjects
+
+
+def affected(store: pyoxigraph.Store, conn: sqlite3.Connection, changes: Changes) -> dict[str, set[str]]:
+    """The entries an ingest's changes may have changed, by kind (see the module's docstring); and under
+    ``"changed_episodes"`` the IRIs of the episodes whose rows on a term's page may have changed."""
+    itself, shown = _visible_changes(store, changes)
+    for value in list(shown):
+        node = NamedNode(value)
+        for p in _OWNED_BY_EPISODE:
+            shown.update(q.subject.value for q in store.quads_for_pattern(None, p, node))
+        for p in _OWNED_BY_ENTRY:
+            itself.update(q.subject.value for q in store.quads_for_pattern(None, p, node))
+        itself.update(q.object.value for q in store.quads_for_pattern(node, KG.mentionOf, None))
+    for value in list(shown):  # a mention node: the chapter, takeaway or episode it counts in
+        node = NamedNode(value)
+        if next(iter(store.quads_for_pattern(node, KG.mentionOf, None)), None) is not None:
+            itself.update(q.object.value for q in store.quads_for_pattern(node, KG.mentionIn, None))
+    out: dict[str, set[str]] = {k: set() for k in KINDS}
+    out["changed_episodes"] = set()
+    for value in itself | shown:
+        node = NamedNode(value)
+        for p in (KG.hasChapter, KG.hasTakeaway):  # a chapter's or takeaway's rows are its episode's
+            for q in store.quads_for_pattern(None, p, node):
+                out["changed_episodes"].add(q.subject.value)
+        if key_of("episode", value) is not None:
+            out["changed_episodes"].add(value)
+    for value in itself | shown:
+        for kind in KINDS:
+            key = key_of(kind, value)
+            if key is not None:
+                out[kind].add(key)
+    values = sorted(shown)
+    for i in range(0, len(values), 500):
+        chunk = values[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for kind, key in conn.execute(f"SELECT kind, key FROM refs WHERE iri IN ({marks})", chunk):
+            out[kind].add(key)
+    # nodes whose derived edges alone were rewritten: an episode gets its related list afresh, a paper is re-made
+    out["related_only"], out["co_only"] = set(), set()
+    for value in changes.rewritten:
+        for kind, only in (("episode", "related_only"), ("paper", "co_only")):
+            key = key_of(kind, value)
+            if key is not None and key not in out[kind]:
+                out[only].add(key)
+    return out
+
+
+def _patched_related(maker: _Bound, conn: sqlite3.Connection, kind: str, key: str) -> dict[str, Any] | None:
+    """A page whose derived list alone changed (an episode's related episodes, a paper's co-recommended
+    papers): the previous page with that list afresh."""
+    from kg.store.oxigraph import co_recommended_items, related_items
+
+    row = conn.execute("SELECT body FROM pages WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+    if row is None:
+        return None
+    page = json.loads(row[0])
+    if kind == "episode":
+        page["related"] = related_items(maker.select("episode_related.rq", e=iri("episode", key)))
+    else:
+        page["co_recommended"] = co_recommended_items(maker.select("paper_corecommended.rq", p=iri("paper", key)))
+    return page
+
+
+class _Restricted(_Bound):
+    """A term's page with the rows of ``term_explained.rq`` of some episodes only (see :func:`_patched_term`)."""
+
+    def __init__(self, bound: _Bound, rows: list[dict[str, Any]]):
+        self.store, self.facts, self.rows = bound.store, bound.facts, rows
+
+    def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
+        return list(self.rows) if name == "term_explained.rq" else super().select(name, **bindings)
+
+
+def _explained_rows(facts: _Facts, t: str, episodes: Iterable[str]) -> list[dict[str, Any]]:
+    """The rows of ``term_explained.rq`` for term ``t`` that belong to ``episodes``, in the query's order."""
+    from itertools import product
+
+    from kg.rdf.namespaces import SCHEMA
+
+    rows: set[tuple] = set()
+    for e in episodes:
+        ep = list(product(facts.optional(e, SCHEMA.episodeNumber), facts.optional(e, SCHEMA.name)))
+        for x in facts.objects(e, KG.hasChapter, True):
+            ch = list(
+                product(
+                    facts.optional(x, KG.timestamp), facts.optional(x, SCHEMA.startOffset),
+                    facts.optional(x, SCHEMA.name),
+                )
+            )  # fmt: skip
+            if t in facts.objects(x, KG.explains, True):
+                rows.update((e, n, ti, x, ts, st, ct, "explains", None) for (n, ti), (ts, st, ct) in product(ep, ch))
+            for m in facts.subjects(KG.mentionIn, x):
+                if t in facts.objects(m, KG.mentionOf, True):
+                    for count in facts.objects(m, KG.mentionCount):
+                        rows.update(
+                            (e, n, ti, x, ts, st, ct, "mentions", count) for (n, ti), (ts, st, ct) in product(ep, ch)
+                        )
+        if facts.is_a(e, KG.Episode):
+            if t in facts.objects(e, KG.explains, True):
+                rows.update((e, n, ti, None, None, None, None, "explains", None) for n, ti in ep)
+            for m in facts.subjects(KG.mentionIn, e):
+                if t in facts.objects(m, KG.mentionOf, True):
+                    for count in facts.objects(m, KG.mentionCount):
+                        rows.update((e, n, ti, None, None, None, None, "mentions", count) for n, ti in ep)
+        for tk in facts.objects(e, KG.hasTakeaway, True):
+            for m in facts.subjects(KG.mentionIn, tk):
+                if t in facts.objects(m, KG.mentionOf, True):
+                    for count in facts.objects(m, KG.mentionCount):
+                        rows.update((e, n, ti, None, None, None, None, "mentions", count) for n, ti in ep)
+    names = ("e", "number", "title", "chapter", "timestamp", "start", "chapterTitle", "how", "count")
+    return [{"t": t, **dict(zip(names, r, strict=True))} for r in sorted(rows, key=_explained_order)]
+
+
+def _explained_order(r: tuple) -> tuple:
+    n, start = r[1], r[5]
+    return (r[7], (0, -n) if n is not None else (1, 0), (0, 0) if start is None else (1, start))
+
+
+def _patched_term(maker: _Bound, conn: sqlite3.Connection, slug: str, episodes: set[str]) -> dict[str, Any] | None:
+    """A term's page re-made without reading all its episodes: its own fields afresh, the rows of the
+    changed ``episodes`` afresh, the rows of every other episode kept from the previous page, merged
+    in the page's order (newest number first, then chapter start). ``None`` where that order could
+    tie two episodes (an episode without a number, or two with one): the caller re-makes it whole."""
+    row = conn.execute("SELECT body FROM pages WHERE kind = 'term' AND key = ?", (slug,)).fetchone()
+    if row is None:
+        return None
+    old = json.loads(row[0])
+    t = entry_iri("term", slug)
+    changed = {local_id(e, "episode") for e in episodes}
+    from kg.store.oxigraph import OxigraphStore
+
+    fresh = OxigraphStore.term(_Restricted(maker, _explained_rows(maker.facts, t, sorted(episodes))), slug)
+    if fresh is None:
+        return None
+    numbers: dict[str, Any] = {}
+    for field in ("explained_in", "mentioned_in"):
+        kept = [x for x in old.get(field, []) if x["episode"] not in changed]
+        merged = kept + fresh[field]
+        for x in merged:
+            if x["number"] is None or numbers.setdefault(x["number"], x["episode"]) != x["episode"]:
+                return None
+        merged.sort(key=lambda x: (-x["number"], (0, 0) if x["start"] is None else (1, x["start"])))
+        fresh[field] = merged
+    fresh["episode_count"] = len({x["episode"] for x in fresh["explained_in"] + fresh["mentioned_in"]})
+    return fresh
+
+
+def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
+    """Bring the index up to date after ``changes`` (the previous generation's, copied; or rebuilt)."""
+    if changes.target is None:
+        return Stats("skipped")
+    previous = Path(changes.previous) / INDEX_FILE if changes.previous is not None else None
+    if changes.full or changes.rewrote_all or previous is None or PageIndex.open(changes.previous) is None:
+        return build(store, changes.target)
+    started = time.perf_counter()
+    path, tmp = Path(changes.target) / INDEX_FILE, Path(changes.target) / (INDEX_FILE + ".tmp")
+    shutil.copyfile(previous, tmp)
+    conn = _connect(tmp)
+    try:
+        total = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+        todo = affected(store, conn, changes)
+        changed_episodes, related_only = todo.pop("changed_episodes"), todo.pop("related_only")
+        co_only = todo.pop("co_only")
+        count = sum(len(v) for v in todo.values())
+        log.debug("to re-make %s, related lists %d", {k: len(v) for k, v in todo.items()}, len(related_only))
+        if count > FULL_SHARE * max(total, 200):
+            conn.close()
+            tmp.unlink(missing_ok=True)
+            return build(store, changes.target)
+        maker = _Bound(store)
+        conn.execute("BEGIN")
+        # many related lists change together (a new episode moves the weights of its features): then
+        # one unbound run of the query serves them all
+        lists = _Prefetched(store) if len(related_only) + len(co_only) > RELATED_IN_ONE_RUN else maker
+        for key in sorted(related_only):
+            _write(conn, "episode", key, _patched_related(lists, conn, "episode", key) or maker.make("episode", key))
+        for key in sorted(co_only):
+            _write(conn, "paper", key, _patched_related(lists, conn, "paper", key) or maker.make("paper", key))
+        count += len(related_only) + len(co_only)
+        for kind in KINDS:
+            for key in sorted(todo[kind]):
+                if not _is_entry(store, kind, entry_iri(kind, key)):
+                    data = None
+                elif kind == "term":
+                    data = _patched_term(maker, conn, key, changed_episodes) or maker.make(kind, key)
+                else:
+                    data = maker.make(kind, key)
+                _write(conn, kind, key, data)
+        conn.execute("COMMIT")
+        total = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+    except BaseException:
+        conn.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    _finish(conn, tmp, path)
+    return Stats("incremental", entries=total, remade=count, seconds=time.perf_counter() - started)
+
+
+def records(store: Any, kind: str, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, Any] | None]]:
+    """``(key, the store's record)`` for each key: the query path, to compare an index with."""
+    method = getattr(store, kind)
+    for key in keys:
+        yield key, method(key)
+
+
+__all__ = [
+    "INDEX_FILE",
+    "KINDS",
+    "Entry",
+    "PageIndex",
+    "Stats",
+    "affected",
+    "build",
+    "encode",
+    "entry_iri",
+    "etag_of",
+    "refs_of",
+    "records",
+    "update",
+]
