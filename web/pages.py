@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
 from kg import graphview
@@ -94,8 +94,15 @@ def review(review_id: str):
 _EPISODE_REF = re.compile(r"(?<![\w-])E(\d{1,6})(?![\w-])")
 
 
-def _episode_ids() -> set[str]:
-    return {e["id"] for e in get_store().episodes()}
+def _episode_ids() -> frozenset[str]:
+    """The episode ids of the served graph, listed once per published graph (not per review page)."""
+    store = get_store()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    cached = app.extensions.get("kg_episode_ids")
+    if cached is None or cached[0] != store.version:
+        cached = (store.version, frozenset(e["id"] for e in store.episodes()))
+        app.extensions["kg_episode_ids"] = cached
+    return cached[1]
 
 
 def link_episode_refs(markup: str, known: set[str]) -> str:
