@@ -157,6 +157,10 @@ def refs_of(kind: str, data: dict[str, Any]) -> set[str]:
 # --------------------------------------------------------------------------------------
 
 
+#: entries kept in memory per serving process (the bodies of the most asked-for terms, episodes, papers)
+HOT_ENTRIES = 2048
+
+
 class PageIndex:
     """One generation's page index, opened read-only."""
 
@@ -165,6 +169,9 @@ class PageIndex:
         uri = f"file:{quote(str(path))}?mode=ro&immutable=1"
         self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()  # one connection, shared by a threaded server's threads
+        # the entries asked for most (tooltips ask for the same few hundred terms again and again) are
+        # kept in memory: a generation's entries never change, so nothing needs invalidating
+        self._hot = lru_cache(maxsize=HOT_ENTRIES)(self._read)
 
     @classmethod
     def open(cls, generation: Path | None) -> PageIndex | None:
@@ -187,6 +194,9 @@ class PageIndex:
         return index
 
     def get(self, kind: str, key: str) -> Entry | None:
+        return self._hot(kind, key)
+
+    def _read(self, kind: str, key: str) -> Entry | None:
         with self._lock:
             row = self._conn.execute("SELECT body, etag FROM pages WHERE kind = ? AND key = ?", (kind, key)).fetchone()
         return Entry(row[0], row[1]) if row else None
