@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from kg.nlp.annotate import AnnotateError, annotate_request
 from kgweb.caching import cached_json, cached_response, etag_of, json_body
 from kgweb.cards import term_card
-from kgweb.db import get_store
+from kgweb.db import get_store, per_graph
 from kgweb.errors import api_error
 from kgweb.linking import get_linker
 from kgweb.pagedata import indexed, record
@@ -85,19 +85,16 @@ def term_card_view(slug: str):
         "404": {$ref: "#/components/responses/Error"}
     """
     store = get_store()
-    cache = current_app.extensions.get("kg_cards")
-    if cache is None or cache[0] != store.version:
-        cache = (store.version, {})
-        current_app.extensions["kg_cards"] = cache
-    card = cache[1].get(slug)
+    cards: dict[str, tuple[bytes, str]] = per_graph("kg_cards", lambda _store: {})
+    card = cards.get(slug)
     if card is None:
         data = record(store, "term", slug)
         if data is None:
             return api_error(404, "not_found", f"no glossary term {slug!r}")
         body = json_body(term_card(data))
         card = (body, etag_of(body))
-        if len(cache[1]) < MAX_CACHED_CARDS:
-            cache[1][slug] = card
+        if len(cards) < MAX_CACHED_CARDS:
+            cards[slug] = card
     return cached_response(card[0], "application/json", _term_max_age(), etag=card[1])
 
 

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-
 from flask import current_app
 
 from kg.nlp.linker import FIRST_ONLY, Linker
-from kgweb.db import get_store
-
-_lock = threading.Lock()
+from kgweb.db import per_graph
 
 
 def get_linker() -> Linker:
-    store = get_store()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    cached = app.extensions.get("kg_linker")
-    if cached is not None and cached[0] == store.version:
-        return cached[1]
-    with _lock:
-        cached = app.extensions.get("kg_linker")
-        if cached is None or cached[0] != store.version:
-            cached = (store.version, Linker.from_rows(store.glossary()))
-            app.extensions["kg_linker"] = cached
-    return cached[1]
+    return per_graph("kg_linker", lambda store: Linker.from_rows(store.glossary()))
 
 
 def first_only_setting() -> str | None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from markupsafe import Markup
 
 from kg import graphview
 from kg.nlp.linker import text_nodes
 from kg.rdf.namespaces import topic_iri
 from kg.search import matches, search_text
-from kgweb.db import get_store
+from kgweb.db import get_store, per_graph
 from kgweb.linking import first_only_setting, get_linker
 from kgweb.pagedata import record
 
@@ -96,13 +96,7 @@ _EPISODE_REF = re.compile(r"(?<![\w-])E(\d{1,6})(?![\w-])")
 
 def _episode_ids() -> frozenset[str]:
     """The episode ids of the served graph, listed once per published graph (not per review page)."""
-    store = get_store()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    cached = app.extensions.get("kg_episode_ids")
-    if cached is None or cached[0] != store.version:
-        cached = (store.version, frozenset(e["id"] for e in store.episodes()))
-        app.extensions["kg_episode_ids"] = cached
-    return cached[1]
+    return per_graph("kg_episode_ids", lambda store: frozenset(e["id"] for e in store.episodes()))
 
 
 def link_episode_refs(markup: str, known: set[str]) -> str:
