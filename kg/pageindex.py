@@ -93,14 +93,19 @@ class Entry(NamedTuple):
 
 
 def etag_of(body: bytes) -> str:
-    """The ETag the app gives a body (``kgweb.caching.etag_of``)."""
+    """The strong ETag the app gives a body (``kgweb.caching`` uses this one)."""
     return hashlib.sha256(body).hexdigest()[:32]
+
+
+def json_body(data: Any) -> bytes:
+    """Compact UTF-8 JSON, as the app's cached JSON responses are (``kgweb.caching`` uses this one)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def encode(kind: str, data: dict[str, Any]) -> bytes:
     """The bytes the JSON API serves for one record."""
-    if kind == "term":  # kgweb.caching.json_body
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if kind == "term":  # served with cached_json
+        return json_body(data)
     # Flask's jsonify outside debug mode (app.json.sort_keys is False in kgweb.create_app)
     return (json.dumps(data, ensure_ascii=True, separators=(",", ":")) + "\n").encode("utf-8")
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from flask import Response, current_app, request
 
-
-def etag_of(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()[:32]
+from kg.pageindex import etag_of, json_body  # one definition for the index and the app
 
 
 def cached_response(body: bytes, mimetype: str, max_age: int, etag: str | None = None) -> Response:
@@ -19,10 +15,6 @@ def cached_response(body: bytes, mimetype: str, max_age: int, etag: str | None =
     resp.set_etag(etag or etag_of(body))
     resp.headers["Cache-Control"] = f"public, max-age={max_age}"
     return resp.make_conditional(request)
-
-
-def json_body(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def cached_json(data: Any, max_age: int) -> Response:
