@@ -128,6 +128,10 @@ def write_data(tmp_path: Path, entities: str) -> Path:
          "E073", "entities.yaml:3 (entity 'b', aliases)"),
         ("entities:\n  - id: a\n    name: [\n", "E070", "entities.yaml:"),
         ("entities:\n  - {id: a, name: A, type: model, colour: red}\n", "E071", "(entity 'a', colour)"),
+        # the glossary's YAML safety (kg.parsers.yamlsafe): no aliases (YAML bombs), no unknown tags, ids in full
+        ("x: &a [A, A]\nentities:\n  - {id: a, name: *a, type: model}\n", "E070", "entities.yaml:3"),
+        ("entities:\n  - {id: a, name: !!python/object:os.system A, type: model}\n", "E070", "entities.yaml:2"),
+        ('entities:\n  - {id: "a\\n", name: A, type: model}\n', "E071", "entities.yaml:2 (id)"),
     ],
 )  # fmt: skip
 def test_bad_gazetteer_entries_name_file_line_and_field(tmp_path, entities, code, where):

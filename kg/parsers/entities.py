@@ -1,7 +1,8 @@
 """The entity gazetteer (``entities.yaml``): named methods, benchmarks, models, metrics, systems and organisations.
 
-Edited by hand like the glossary, and parsed the same way (PyYAML node tree, so
-every problem names ``entities.yaml:LINE (entity id, field)``)::
+Edited by hand like the glossary, and parsed the same way (``kg.parsers.yamlsafe``: size limit,
+no aliases or deep nesting, PyYAML node tree, so every problem names
+``entities.yaml:LINE (entity id, field)``)::
 
     entities:
       - id: eagle-3                 # slug; the node is https://paperdive.ai/id/entity/eagle-3
@@ -25,9 +26,10 @@ from pathlib import Path
 import yaml
 
 from kg.errors import Location, ParseError
+from kg.parsers.yamlsafe import compose, read_text, to_python
 from kg.records import ENTITY_TYPES, Entity, Gazetteer
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$", re.ASCII)
 _FIELDS = {"id", "name", "type", "aliases", "term", "extends", "evaluated_on", "note"}
 
 ENTITY_FILE_NAMES = ("entities.yaml", "entities.yml")
@@ -38,16 +40,7 @@ def is_gazetteer_file(path: str | Path) -> bool:
 
 
 def read_gazetteer(path: str | Path) -> Gazetteer:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParseError("E001", f"cannot read the entity gazetteer: {exc}", Location(str(path))) from None
-    return parse_gazetteer(text, name=str(path))
-
-
-def _to_python(node):
-    return yaml.constructor.SafeConstructor().construct_document(node)
+    return parse_gazetteer(read_text(path, "entity gazetteer"), name=str(Path(path)))
 
 
 def _names(value, where: Location, field: str) -> list[str]:
@@ -61,13 +54,7 @@ def _names(value, where: Location, field: str) -> list[str]:
 
 
 def parse_gazetteer(text: str, *, name: str = "<entities>") -> Gazetteer:
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        line = mark.line + 1 if mark else None
-        raise ParseError("E070", f"not valid YAML: {problem}", Location(name, line)) from None
+    root = compose(text, name, "E070", "entity gazetteer")
     if root is None or not isinstance(root, yaml.MappingNode):
         raise ParseError("E071", "the gazetteer must be a mapping with an 'entities:' list", Location(name, 1))
     top = {k.value: v for k, v in root.value}
@@ -84,9 +71,9 @@ def parse_gazetteer(text: str, *, name: str = "<entities>") -> Gazetteer:
         where = Location(name, line)
         if not isinstance(node, yaml.MappingNode):
             raise ParseError("E071", "each entity must be a mapping with id, name and type", where)
-        entry = _to_python(node)
+        entry = to_python(node, name, "E070")
         eid = entry.get("id")
-        if not isinstance(eid, str) or not _ID.match(eid):
+        if not isinstance(eid, str) or not _ID.fullmatch(eid):
             raise ParseError(
                 "E071", f"id {eid!r} must be a slug: lowercase letters, digits and hyphens", where.with_field("id")
             )
@@ -110,7 +97,7 @@ def parse_gazetteer(text: str, *, name: str = "<entities>") -> Gazetteer:
                 where.with_field("type"),
             )
         term = entry.get("term")
-        if term is not None and (not isinstance(term, str) or not _ID.match(term)):
+        if term is not None and (not isinstance(term, str) or not _ID.fullmatch(term)):
             raise ParseError("E071", f"term {term!r} must be a glossary term id (a slug)", where.with_field("term"))
         ent = Entity(
             id=eid,

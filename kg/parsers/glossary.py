@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from kg.errors import Location, ParseError, Report
+from kg.parsers.yamlsafe import compose, read_text, to_python
 from kg.records import ExplainedIn, Glossary, GlossaryTerm
 
 MAX_DEFINITION = 280
@@ -20,51 +21,6 @@ KINDS = ("concept", "method", "metric", "benchmark", "model", "system", "organis
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$", re.ASCII)
 _EP = re.compile(r"^E\d{1,6}$", re.ASCII)
 _TS = re.compile(r"^(?:\d{1,2}:)?\d{1,2}:[0-5]\d$", re.ASCII)
-
-
-# libyaml's composer when PyYAML has it (about 6x faster on a large glossary); same nodes and marks
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-MAX_DEPTH = 20  # a glossary entry is a mapping of scalars and short lists: 4 levels deep
-
-
-def _to_python(node, name: str):
-    try:
-        return yaml.constructor.SafeConstructor().construct_document(node)
-    except yaml.YAMLError as exc:  # e.g. an unknown tag such as !!python/object
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        line = mark.line + 1 if mark else None
-        raise ParseError("E040", f"not valid YAML: {problem}", Location(name, line)) from None
-
-
-def _check_shape(text: str, name: str) -> None:
-    """Refuse aliases (a YAML bomb repeats one node billions of times) and deep nesting, from the events.
-
-    The event parser is a state machine, so this runs before the composer (which recurses and would
-    overflow the stack on a deep enough document) builds anything.
-    """
-    depth = 0
-    try:
-        for event in yaml.parse(text, Loader=_LOADER):
-            if isinstance(event, yaml.AliasEvent):
-                raise ParseError(
-                    "E040",
-                    f"YAML aliases (*{event.anchor}) are not allowed in the glossary; write each value out",
-                    Location(name, event.start_mark.line + 1),
-                )
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    where = Location(name, event.start_mark.line + 1)
-                    raise ParseError("E040", f"the YAML is nested more than {MAX_DEPTH} levels deep", where)
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except yaml.YAMLError as exc:
-        if "nesting depth" not in str(exc):  # libyaml may stop at its own nesting limit first
-            raise
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = Location(name, mark.line + 1 if mark else None)
-        raise ParseError("E040", f"the YAML is nested more than {MAX_DEPTH} levels deep", where) from None
 
 
 def _text_field(entry: dict, key: str, where: Location) -> str | None:
@@ -78,19 +34,7 @@ def _text_field(entry: dict, key: str, where: Location) -> str | None:
 
 
 def read_glossary(path: str | Path, report: Report | None = None) -> Glossary:
-    from kg.parsers.source import read_source_bytes
-
-    path = Path(path)
-    data = read_source_bytes(path, "glossary")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ParseError(
-            "E001", f"the glossary is not UTF-8 text (byte {exc.object[exc.start]:#04x}); save it as UTF-8",
-            Location(str(path), line),
-        ) from None
-    return parse_glossary(text, name=str(path), report=report)
+    return parse_glossary(read_text(path, "glossary"), name=str(Path(path)), report=report)
 
 
 def _str_list(value, where: Location, field: str) -> list[str]:
@@ -105,14 +49,7 @@ def _str_list(value, where: Location, field: str) -> list[str]:
 
 def parse_glossary(text: str, *, name: str = "<glossary>", report: Report | None = None) -> Glossary:
     report = report if report is not None else Report()
-    try:
-        _check_shape(text, name)
-        root = yaml.compose(text, Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ParseError("E040", f"not valid YAML: {problem}", Location(name, line)) from None
+    root = compose(text, name, "E040", "glossary")
     if root is None:
         raise ParseError("E043", "the glossary is empty; expected a 'terms:' list", Location(name, 1))
     if not isinstance(root, yaml.MappingNode):
@@ -123,7 +60,7 @@ def parse_glossary(text: str, *, name: str = "<glossary>", report: Report | None
         raise ParseError(
             "E043", "the glossary needs a 'terms:' list", Location(name, root.start_mark.line + 1, "terms")
         )
-    scheme = _to_python(top["scheme"], name) if "scheme" in top else {}
+    scheme = to_python(top["scheme"], name, "E040") if "scheme" in top else {}
     if not isinstance(scheme, dict):
         scheme = {}
 
@@ -135,7 +72,7 @@ def parse_glossary(text: str, *, name: str = "<glossary>", report: Report | None
         where = Location(name, line)
         if not isinstance(node, yaml.MappingNode):
             raise ParseError("E043", "each term must be a mapping with id, label and definition", where)
-        entry = _to_python(node, name)
+        entry = to_python(node, name, "E040")
         tid = entry.get("id")
         if not isinstance(tid, str) or not _ID.fullmatch(tid):
             raise ParseError(
