@@ -5,7 +5,7 @@ this write (everything, for a build; the touched nodes and replaced source graph
 for an ingest) and the write's :class:`Inputs`, and updates what it owns: mention
 edges, entities, then derived edges, which are computed from everything else, and last the
 page index, the served bodies of the pages. A
-step writes its graphs through :func:`~kg.store.changes.replace_graph`, so the
+step writes its graphs through :func:`~kg.store.changes.replace_graphs`, so the
 steps after it see what it touched.
 
 Kept apart from the pipeline so each step can be run and tested alone.

@@ -34,7 +34,7 @@ from kg.nlp.linker import TermForms
 from kg.rdf.mapping import ENTITY_CLASS
 from kg.rdf.namespaces import CITO, DATA_NS, KG, RDF, SCHEMA, entity_iri, graph_iri, local_id
 from kg.records import Gazetteer
-from kg.store.changes import Changes, replace_graph
+from kg.store.changes import Changes, replace_graphs
 from kg.store.oxigraph import glossary_rows, run_select
 
 _GRAPH_PREFIX = DATA_NS + "graph/"
@@ -187,7 +187,7 @@ def refresh_entities(
 ) -> int:
     """Recompute entity graphs: of the given source graphs, or of every source when ``None``.
 
-    Each entity graph is replaced through :func:`~kg.store.changes.replace_graph` (recorded in
+    Each entity graph is replaced through :func:`~kg.store.changes.replace_graphs` (recorded in
     ``changes``). Returns the number of quads in the graphs written. Raises :class:`KGError` when
     the gazetteer and the glossary disagree (the write is then discarded by the caller's generation).
     """
@@ -219,12 +219,7 @@ def refresh_entities(
     for r in run_select(store, "entity_found_types.rq"):
         found_types.setdefault(_entity_slug(r["e"]), (_CLASS_TYPE[r["class"]], r["name"] or _entity_slug(r["e"])))
     by_source = entity_quads(finder, rows, found_types)
-    written = 0
-    for source in sorted(targets):
-        quads = by_source.get(source, [])
-        replace_graph(store, entity_graph(source), quads, changes)
-        written += len(quads)
-    return written
+    return replace_graphs(store, ((entity_graph(s), by_source.get(s, [])) for s in sorted(targets)), changes)
 
 
 __all__ = ["refresh_entities", "load_catalogue", "entity_graph", "ENTITY_GRAPH_PREFIX"]

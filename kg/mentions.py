@@ -27,7 +27,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from kg.nlp.linker import Linker
 from kg.queries import load
 from kg.rdf.namespaces import DATA_NS, KG, RDF, XSD, graph_iri, term_iri
-from kg.store.changes import Changes, replace_graph
+from kg.store.changes import Changes, replace_graphs
 from kg.store.oxigraph import glossary_rows
 
 _GRAPH_PREFIX = DATA_NS + "graph/"
@@ -90,7 +90,7 @@ def refresh_mentions(store: pyoxigraph.Store, changes: Changes) -> int:
 
     A build (``changes.full``) or a changed glossary relinks every text; otherwise only the
     texts of the source graphs the write replaced. Each mention graph is replaced through
-    :func:`~kg.store.changes.replace_graph`, so the steps after this one (derived edges) see
+    :func:`~kg.store.changes.replace_graphs`, so the steps after this one (derived edges) see
     which chapters and terms gained or lost a mention.
     """
     relink_all = changes.full or any(g.startswith(_GRAPH_PREFIX + "glossary/") for g in changes.graphs)
@@ -105,12 +105,7 @@ def refresh_mentions(store: pyoxigraph.Store, changes: Changes) -> int:
     if not sources:
         return 0
     by_graph = mention_quads(store_linker(store), rows)
-    written = 0
-    for source in sorted(sources):
-        quads = by_graph.get(source, [])
-        replace_graph(store, mention_graph(source), quads, changes)
-        written += len(quads)
-    return written
+    return replace_graphs(store, ((mention_graph(s), by_graph.get(s, [])) for s in sorted(sources)), changes)
 
 
 def is_source_with_text(graph: str) -> bool:
