@@ -24,6 +24,7 @@ from kg.errors import Report
 from kg.mentions import is_source_with_text, refresh_mentions
 from kg.records import Gazetteer
 from kg.store.changes import Changes
+from kg.store.oxigraph import glossary_rows
 
 Progress = Callable[[str], None]
 _GRAPH = "https://paperdive.ai/id/graph/"
@@ -35,11 +36,18 @@ class Inputs:
 
     report: Report = field(default_factory=Report)
     gazetteers: list[Gazetteer] = field(default_factory=list)
+    _glossary: list[dict] | None = None
+
+    def glossary(self, store: pyoxigraph.Store) -> list[dict]:
+        """The glossary rows in the store, read once per write (no step writes the glossary)."""
+        if self._glossary is None:
+            self._glossary = glossary_rows(store)
+        return self._glossary
 
 
 def mention_edges(store: pyoxigraph.Store, changes: Changes, progress: Progress, inputs: Inputs) -> None:
     """Which chapter, summary, takeaway, review paragraph and topic uses which term (:mod:`kg.mentions`)."""
-    progress(f"mention edges: {refresh_mentions(store, changes)} quads written")
+    progress(f"mention edges: {refresh_mentions(store, changes, lambda: inputs.glossary(store))} quads written")
 
 
 def entity_edges(store: pyoxigraph.Store, changes: Changes, progress: Progress, inputs: Inputs) -> None:
@@ -51,7 +59,7 @@ def entity_edges(store: pyoxigraph.Store, changes: Changes, progress: Progress, 
     relinking = (_GRAPH + "glossary/", _GRAPH + "gazetteer/")
     relink_all = changes.full or any(g.startswith(relinking) for g in changes.graphs)
     sources = None if relink_all else [g for g in changes.graphs if is_source_with_text(g)]
-    n = refresh_entities(store, sources, inputs.report, inputs.gazetteers, changes)
+    n = refresh_entities(store, sources, inputs.report, inputs.gazetteers, changes, lambda: inputs.glossary(store))
     progress(f"entity graphs: {n} quads written")
 
 

@@ -22,7 +22,7 @@ entities share are reported (W071).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph
@@ -59,24 +59,39 @@ class Catalogue:
 
 
 def _locator(store: pyoxigraph.Store, gazetteers: Iterable[Gazetteer]):
-    files = {r["g"]: r["file"] for r in run_select(store, "source_files.rq")}
+    """``where(entity, graph, field)``: the file and line to name in an error or warning.
+
+    The source files are read only when a message needs one (at 10,000 episodes that query
+    takes about a second, and a clean write needs none).
+    """
     lines = {e.id: (g.path, e.line) for g in gazetteers for e in g.entities}
+    files: dict[str, str] = {}
+
+    def file_of(graph: str) -> str | None:
+        if not files:
+            files.update({r["g"]: r["file"] for r in run_select(store, "source_files.rq")})
+        return files.get(graph)
 
     def where(entity: str, graph: str | None, fieldname: str) -> Location:
         if entity in lines:
             path, line = lines[entity]
             return Location(path, line, f"entity {entity!r}, {fieldname}")
-        return Location(files.get(graph or "", None), None, f"entity {entity!r}, {fieldname}")
+        return Location(file_of(graph or ""), None, f"entity {entity!r}, {fieldname}")
 
-    return where, files
+    return where, file_of
 
 
 def load_catalogue(
-    store: pyoxigraph.Store, report: Report | None = None, gazetteers: Iterable[Gazetteer] = ()
+    store: pyoxigraph.Store,
+    report: Report | None = None,
+    gazetteers: Iterable[Gazetteer] = (),
+    glossary: Callable[[], list[dict]] | None = None,
 ) -> Catalogue:
-    """The known entities, checked: one type each, curated edges and terms that exist."""
+    """The known entities, checked: one type each, curated edges and terms that exist.
+
+    ``glossary`` gives the glossary rows when the caller has them (else they are read)."""
     report = report if report is not None else Report()
-    where, files = _locator(store, list(gazetteers))
+    where, file_of = _locator(store, list(gazetteers))
     types: dict[str, dict[str, str]] = {}  # entity -> {type: graph}
     names: dict[str, list[str]] = {}
     gazetteer_names: dict[str, str] = {}
@@ -92,11 +107,11 @@ def load_catalogue(
     for slug, by_type in sorted(types.items()):
         if len(by_type) > 1:
             said = "; ".join(
-                f"{files.get(g, g)} says {t}" for t, g in sorted(by_type.items(), key=lambda kv: kv[1])
+                f"{file_of(g) or g} says {t}" for t, g in sorted(by_type.items(), key=lambda kv: kv[1])
             )
             gaz = next((g for g in by_type.values() if "/gazetteer/" in g), None)
             raise KGError("E075", f"entity {slug!r} has two types: {said}", where(slug, gaz, "type"))
-    rows = glossary_rows(store)
+    rows = glossary() if glossary is not None else glossary_rows(store)
     by_slug = {r["slug"]: r for r in rows}
     term_of: dict[str, list[dict]] = {}
     for r in run_select(store, "entity_denotes.rq"):
@@ -184,6 +199,7 @@ def refresh_entities(
     report: Report | None = None,
     gazetteers: Iterable[Gazetteer] = (),
     changes: Changes | None = None,
+    glossary: Callable[[], list[dict]] | None = None,
 ) -> int:
     """Recompute entity graphs: of the given source graphs, or of every source when ``None``.
 
@@ -198,9 +214,9 @@ def refresh_entities(
         sources = sorted(set(sources))
         if not sources:
             return 0
-    cat = load_catalogue(store, report, gazetteers)
+    cat = load_catalogue(store, report, gazetteers, glossary)
     finder = EntityFinder(cat.entries.values(), cat.other_terms)
-    where, _files = _locator(store, gazetteers)
+    where, _file_of = _locator(store, gazetteers)
     for c in finder.conflicts:
         report.warn(
             "W071",

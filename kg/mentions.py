@@ -19,7 +19,7 @@ recomputes only its mentions; a changed glossary recomputes them all.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pyoxigraph
 from pyoxigraph import Literal, NamedNode, Quad
@@ -85,11 +85,14 @@ def _mention_graphs(store: pyoxigraph.Store) -> list[NamedNode]:
     ]
 
 
-def refresh_mentions(store: pyoxigraph.Store, changes: Changes) -> int:
+def refresh_mentions(
+    store: pyoxigraph.Store, changes: Changes, glossary: Callable[[], list[dict]] | None = None
+) -> int:
     """Bring the mention graphs up to date after a write; the number of mention quads written.
 
     A build (``changes.full``) or a changed glossary relinks every text; otherwise only the
-    texts of the source graphs the write replaced. Each mention graph is replaced through
+    texts of the source graphs the write replaced. ``glossary`` gives the glossary rows when the
+    caller has them (else they are read from the store). Each mention graph is replaced through
     :func:`~kg.store.changes.replace_graphs`, so the steps after this one (derived edges) see
     which chapters and terms gained or lost a mention.
     """
@@ -104,7 +107,8 @@ def refresh_mentions(store: pyoxigraph.Store, changes: Changes) -> int:
         rows = [r for s in sorted(sources) for r in texts(store, NamedNode(s))]
     if not sources:
         return 0
-    by_graph = mention_quads(store_linker(store), rows)
+    linker = Linker.from_rows(glossary()) if glossary is not None else store_linker(store)
+    by_graph = mention_quads(linker, rows)
     return replace_graphs(store, ((mention_graph(s), by_graph.get(s, [])) for s in sorted(sources)), changes)
 
 
