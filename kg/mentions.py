@@ -18,11 +18,12 @@ recomputes only its mentions; a changed glossary recomputes them all.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 
 import pyoxigraph
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat
 
 from kg.nlp.linker import Linker
 from kg.queries import load
@@ -52,29 +53,84 @@ def texts(store: pyoxigraph.Store, source: NamedNode | None = None) -> list[tupl
     return out
 
 
-def mention_quads(linker: Linker, rows: Iterable[tuple[str, str, str]]) -> dict[str, list[Quad]]:
-    """Mention quads by source graph."""
+def _counts(linker: Linker, rows: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], Counter[str]]:
+    """How often each term is used, by (source graph, text node)."""
     counts: dict[tuple[str, str], Counter[str]] = {}
     for g, node, text in rows:
         c = counts.setdefault((g, node), Counter())
         for span in linker.find(text):
             c[span.term] += 1
+    return counts
+
+
+def _node_quads(g: str, node: str, c: Counter[str]) -> list[Quad]:
+    mg = mention_graph(g)
+    n = NamedNode(node)
+    quads: list[Quad] = []
+    for slug, count in sorted(c.items()):
+        t = term_iri(slug)
+        m = NamedNode(f"{node}/mention/{slug}")
+        quads += [
+            Quad(n, KG.mentions, t, mg),
+            Quad(m, RDF.type, KG.Mention, mg),
+            Quad(m, KG.mentionIn, n, mg),
+            Quad(m, KG.mentionOf, t, mg),
+            Quad(m, KG.mentionCount, Literal(str(count), datatype=XSD.integer), mg),
+        ]
+    return quads
+
+
+def mention_quads(linker: Linker, rows: Iterable[tuple[str, str, str]]) -> dict[str, list[Quad]]:
+    """Mention quads by source graph."""
     out: dict[str, list[Quad]] = {}
-    for (g, node), c in counts.items():
-        mg = mention_graph(g)
-        quads = out.setdefault(g, [])
-        n = NamedNode(node)
-        for slug, count in sorted(c.items()):
-            t = term_iri(slug)
-            m = NamedNode(f"{node}/mention/{slug}")
-            quads += [
-                Quad(n, KG.mentions, t, mg),
-                Quad(m, RDF.type, KG.Mention, mg),
-                Quad(m, KG.mentionIn, n, mg),
-                Quad(m, KG.mentionOf, t, mg),
-                Quad(m, KG.mentionCount, Literal(str(count), datatype=XSD.integer), mg),
-            ]
+    for (g, node), c in _counts(linker, rows).items():
+        out.setdefault(g, []).extend(_node_quads(g, node, c))
     return out
+
+
+_PLAIN_SLUG = re.compile(r"[a-z0-9][a-z0-9._~-]*")
+_NQ_CHUNK = 64 << 20
+
+
+def _bulk_load_mentions(store: pyoxigraph.Store, linker: Linker, rows: list[tuple[str, str, str]]) -> int:
+    """A build's mention graphs, written as N-Quads text and bulk-loaded: the same quads as
+    :func:`mention_quads`, without making four million quad objects at 10,000 episodes."""
+    p_mentions, p_in, p_of, p_count = (
+        f"<{p.value}>" for p in (KG.mentions, KG.mentionIn, KG.mentionOf, KG.mentionCount)
+    )
+    a_mention = f"<{RDF.type.value}> <{KG.Mention.value}>"
+    integer = f"^^<{XSD.integer.value}>"
+    term_of: dict[str, str] = {}
+    parts: list[str] = []
+    size = written = 0
+    for (g, node), c in _counts(linker, rows).items():
+        if not c:
+            continue
+        odd = Counter({slug: k for slug, k in c.items() if not _PLAIN_SLUG.fullmatch(slug)})
+        if odd:  # a slug that would need escaping: pyoxigraph writes those
+            quads = _node_quads(g, node, odd)
+            parts.append(pyoxigraph.serialize(quads, format=RdfFormat.N_QUADS).decode("utf-8"))
+            written += len(quads)
+        mg = f"<{mention_graph(g).value}> .\n"
+        n = f"<{node}>"
+        for slug, count in sorted(c.items()):
+            if slug in odd:
+                continue
+            t = term_of.get(slug) or term_of.setdefault(slug, f"<{term_iri(slug).value}>")
+            m = f"<{node}/mention/{slug}>"
+            line = (
+                f"{n} {p_mentions} {t} {mg}{m} {a_mention} {mg}{m} {p_in} {n} {mg}{m} {p_of} {t} {mg}"
+                f'{m} {p_count} "{count}"{integer} {mg}'
+            )
+            parts.append(line)
+            size += len(line)
+            written += 5
+        if size >= _NQ_CHUNK:
+            store.bulk_load("".join(parts).encode("utf-8"), format=RdfFormat.N_QUADS)
+            parts, size = [], 0
+    if parts:
+        store.bulk_load("".join(parts).encode("utf-8"), format=RdfFormat.N_QUADS)
+    return written
 
 
 def _mention_graphs(store: pyoxigraph.Store) -> list[NamedNode]:
@@ -108,6 +164,10 @@ def refresh_mentions(
     if not sources:
         return 0
     linker = Linker.from_rows(glossary()) if glossary is not None else store_linker(store)
+    if changes.full and not _mention_graphs(store):  # a build: nothing to replace
+        written = _bulk_load_mentions(store, linker, rows)
+        changes.quad_delta += written
+        return written
     by_graph = mention_quads(linker, rows)
     return replace_graphs(store, ((mention_graph(s), by_graph.get(s, [])) for s in sorted(sources)), changes)
 
