@@ -92,9 +92,15 @@ _PLAIN_SLUG = re.compile(r"[a-z0-9][a-z0-9._~-]*")
 _NQ_CHUNK = 64 << 20
 
 
-def _bulk_load_mentions(store: pyoxigraph.Store, linker: Linker, rows: list[tuple[str, str, str]]) -> int:
+def _bulk_load_mentions(
+    store: pyoxigraph.Store,
+    linker: Linker,
+    rows: list[tuple[str, str, str]],
+    edges: dict[str, set[str]] | None = None,
+) -> int:
     """A build's mention graphs, written as N-Quads text and bulk-loaded: the same quads as
-    :func:`mention_quads`, without making four million quad objects at 10,000 episodes."""
+    :func:`mention_quads`, without making four million quad objects at 10,000 episodes.
+    ``edges`` collects the ``kg:mentions`` edges written (text node -> term IRIs)."""
     p_mentions, p_in, p_of, p_count = (
         f"<{p.value}>" for p in (KG.mentions, KG.mentionIn, KG.mentionOf, KG.mentionCount)
     )
@@ -113,6 +119,8 @@ def _bulk_load_mentions(store: pyoxigraph.Store, linker: Linker, rows: list[tupl
             written += len(quads)
         mg = f"<{mention_graph(g).value}> .\n"
         n = f"<{node}>"
+        if edges is not None:
+            edges.setdefault(node, set()).update(term_iri(slug).value for slug in c)
         for slug, count in sorted(c.items()):
             if slug in odd:
                 continue
@@ -165,7 +173,8 @@ def refresh_mentions(
         return 0
     linker = Linker.from_rows(glossary()) if glossary is not None else store_linker(store)
     if changes.full and not _mention_graphs(store):  # a build: nothing to replace
-        written = _bulk_load_mentions(store, linker, rows)
+        changes.mentions = {}
+        written = _bulk_load_mentions(store, linker, rows, changes.mentions)
         changes.quad_delta += written
         return written
     by_graph = mention_quads(linker, rows)

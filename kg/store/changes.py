@@ -44,6 +44,9 @@ class Changes:
     previous: Path | None = None
     target: Path | None = None
     quad_delta: int = 0  # quads added minus quads removed by this write (kept so nobody counts the store)
+    # the kg:mentions edges a build wrote (text node IRI -> term IRIs), so the steps after it need not
+    # read millions of quads back; None when the step did not record them (an ingest)
+    mentions: dict[str, set[str]] | None = None
 
     def touch(self, quads: Iterable[Quad]) -> None:
         for q in quads:
