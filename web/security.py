@@ -16,6 +16,16 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
+HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+)
+_DEFAULTS = tuple((name.lower(), name, value) for name, value in HEADERS)
+
 
 def init_app(app: Flask) -> None:
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
@@ -26,10 +36,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def headers(resp: Response) -> Response:
-        resp.headers.setdefault("Content-Security-Policy", CSP)
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        resp.headers.setdefault("X-Frame-Options", "DENY")
-        resp.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        resp.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        have = {name.lower() for name in resp.headers.keys()}  # one pass, not a scan per header
+        for low, name, value in _DEFAULTS:
+            if low not in have:  # a view that set its own (embed assets: CORP cross-origin) keeps it
+                resp.headers.add(name, value)
         return resp
