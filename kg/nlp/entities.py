@@ -138,6 +138,118 @@ SHAPE_PATTERNS: list[dict[str, Any]] = [
     },
 ]
 
+# The shape component tests these per distinct token text (cached by the token's ORTH id) and
+# walks the flagged tokens, instead of running a token Matcher of the patterns above over every
+# token. It finds the very spans the Matcher would (every length an optional token allows) and
+# keeps them the way spaCy's EntityRuler does, so the two agree span for span.
+_SINGLE = re.compile("|".join(f"(?:{p})" for p in (_CAMEL, _CAP_DIGITS, _HYPHENATED, _ACRONYM, _AT_K)))
+_BENCH_END = re.compile(r"(?:Bench|bench)$")
+_VERSION_RE = re.compile(_VERSION)
+_PARAMS_RE = re.compile(r"^\d+(?:\.\d+)?[BM]$")
+_F_SINGLE, _F_BENCH, _F_SPLIT, _F_FAMILY, _F_VERSION, _F_TIER, _F_TIER_TITLE, _F_PARAMS = (1 << i for i in range(8))
+_FAMILIES, _TIERS, _SPLITS = frozenset(MODEL_FAMILIES), frozenset(MODEL_TIERS), frozenset(BENCH_SPLITS)
+
+
+def _shape_flags(text: str) -> int:
+    """What each pattern of :data:`SHAPE_PATTERNS` asks of one token, as bits."""
+    lower = text.lower()
+    title = text.istitle()
+    flags = _F_SINGLE if _SINGLE.search(text) else 0
+    if _BENCH_END.search(text):
+        flags |= _F_BENCH
+    if text in _SPLITS:
+        flags |= _F_SPLIT
+    if title and lower in _FAMILIES:
+        flags |= _F_FAMILY
+    if _VERSION_RE.search(text):
+        flags |= _F_VERSION
+    if lower in _TIERS:
+        flags |= _F_TIER | (_F_TIER_TITLE if title else 0)
+    if _PARAMS_RE.search(text):
+        flags |= _F_PARAMS
+    return flags
+
+
+def shape_matches(flags: list[int]) -> list[tuple[int, int]]:
+    """Token spans ``(start, end)`` the patterns of :data:`SHAPE_PATTERNS` match, given each token's flags."""
+    n = len(flags)
+    out: set[tuple[int, int]] = set()
+    for i, f in enumerate(flags):
+        if not f:
+            continue
+        if f & _F_SINGLE:
+            out.add((i, i + 1))
+        nxt = flags[i + 1] if i + 1 < n else 0
+        if f & _F_BENCH and nxt & _F_SPLIT:  # SWE-Bench Lite
+            out.add((i, i + 2))
+        if f & _F_FAMILY:
+            if nxt & _F_VERSION:  # Gemini 2.5 [Pro] [70B]
+                out.add((i, i + 2))
+                third = flags[i + 2] if i + 2 < n else 0
+                if third & _F_TIER:
+                    out.add((i, i + 3))
+                    if i + 3 < n and flags[i + 3] & _F_PARAMS:
+                        out.add((i, i + 4))
+                if third & _F_PARAMS:
+                    out.add((i, i + 3))
+            if nxt & _F_TIER_TITLE and i + 2 < n and flags[i + 2] & _F_VERSION:  # Claude Opus 4
+                out.add((i, i + 3))
+    return sorted(out, key=lambda m: (m[1] - m[0], -m[0]), reverse=True)
+
+
+class ShapeNames:
+    """The ``kg_entity_shapes`` component: shape names as ``NAME`` entities, overwriting overlapping ones."""
+
+    def __init__(self, nlp, name: str = "kg_entity_shapes"):
+        from spacy.attrs import ORTH
+        from spacy.tokens import Span
+
+        self.name = name
+        self.label = nlp.vocab.strings.add("NAME")
+        self._flags: dict[int, int] = {}  # ORTH id -> _shape_flags of its text
+        self._orth, self._span = ORTH, Span
+
+    def __call__(self, doc):
+        if not len(doc):
+            return doc
+        cache = self._flags
+        if len(cache) > 1_000_000:
+            cache.clear()
+        orths = doc.to_array(self._orth).tolist()
+        flags = list(map(cache.get, orths))
+        if None in flags:
+            strings = doc.vocab.strings
+            for i, f in enumerate(flags):
+                if f is None:
+                    flags[i] = cache[orths[i]] = _shape_flags(strings[orths[i]])
+        matches = shape_matches(flags)
+        if not matches:
+            return doc
+        # as spaCy's EntityRuler sets them (overwrite_ents): longest first, then leftmost
+        entities = list(doc.ents)
+        new_entities = []
+        seen: set[int] = set()
+        for start, end in matches:
+            if start not in seen and end - 1 not in seen:
+                new_entities.append(self._span(doc, start, end, label=self.label))
+                if entities:
+                    entities = [e for e in entities if not (e.start < end and e.end > start)]
+                seen.update(range(start, end))
+        doc.ents = entities + new_entities
+        return doc
+
+
+def _make_shapes(nlp, name: str) -> ShapeNames:
+    return ShapeNames(nlp, name)
+
+
+def _register_shapes() -> None:
+    from spacy.language import Language
+
+    if not Language.has_factory("kg_entity_shapes"):
+        Language.factory("kg_entity_shapes", assigns=["doc.ents", "token.ent_type", "token.ent_iob"])(_make_shapes)
+
+
 _FAMILY_RE = re.compile(r"^(?:" + "|".join(MODEL_FAMILIES) + r")[-\s]?v?\d", re.IGNORECASE)
 _SIZE_RE = re.compile(r"[-\s]\d+(?:\.\d+)?[BM]$")
 _BENCH_RE = re.compile(r"(?:Bench|bench|Arena|Eval|Gym|QA|World)(?:\s+(?:" + "|".join(BENCH_SPLITS) + r"))?$")
@@ -206,8 +318,8 @@ def make_nlp(pipeline: str | None = None):
     nlp.tokenizer.token_match = token_match
     if not ({"parser", "senter", "sentencizer"} & set(nlp.pipe_names)):
         nlp.add_pipe("sentencizer")
-    ruler = nlp.add_pipe("entity_ruler", name="kg_entity_shapes", config={"overwrite_ents": True})
-    ruler.add_patterns(SHAPE_PATTERNS)
+    _register_shapes()
+    nlp.add_pipe("kg_entity_shapes")
     return nlp
 
 
