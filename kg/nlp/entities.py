@@ -239,6 +239,57 @@ class ShapeNames:
         return doc
 
 
+@cache
+def _sentencizer_class():
+    from spacy.attrs import ORTH
+    from spacy.pipeline import Sentencizer
+
+    class CachedSentencizer(Sentencizer):
+        """spaCy's rule-based Sentencizer with its per-token tests cached by ORTH id: the same sentences."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._kinds: dict[int, int] = {}  # ORTH id -> 1: sentence-final punctuation, 2: other punctuation, 0
+
+        def predict(self, docs):
+            cache = self._kinds
+            if len(cache) > 1_000_000:
+                cache.clear()
+            guesses = []
+            for doc in docs:
+                n = len(doc)
+                doc_guesses = [False] * n
+                if n:
+                    orths = doc.to_array(ORTH).tolist()
+                    kinds = list(map(cache.get, orths))
+                    if None in kinds:
+                        vocab = doc.vocab
+                        for i, k in enumerate(kinds):
+                            if k is None:
+                                o = orths[i]
+                                k = 1 if vocab.strings[o] in self.punct_chars else 2 if vocab[o].is_punct else 0
+                                kinds[i] = cache[o] = k
+                    start = 0
+                    seen_period = False
+                    doc_guesses[0] = True
+                    for i, k in enumerate(kinds):
+                        if k == 1:
+                            seen_period = True
+                        elif seen_period and not k:
+                            doc_guesses[start] = True
+                            start = i
+                            seen_period = False
+                    doc_guesses[start] = True
+                guesses.append(doc_guesses)
+            return guesses
+
+    return CachedSentencizer
+
+
+def _make_sentencizer(nlp, name: str, punct_chars: list[str] | None = None, overwrite: bool = False):
+    return _sentencizer_class()(name, punct_chars=punct_chars, overwrite=overwrite)
+
+
 def _make_shapes(nlp, name: str) -> ShapeNames:
     return ShapeNames(nlp, name)
 
@@ -246,6 +297,8 @@ def _make_shapes(nlp, name: str) -> ShapeNames:
 def _register_shapes() -> None:
     from spacy.language import Language
 
+    if not Language.has_factory("kg_sentencizer"):
+        Language.factory("kg_sentencizer", assigns=["token.is_sent_start", "doc.sents"])(_make_sentencizer)
     if not Language.has_factory("kg_entity_shapes"):
         Language.factory("kg_entity_shapes", assigns=["doc.ents", "token.ent_type", "token.ent_iob"])(_make_shapes)
 
@@ -316,9 +369,9 @@ def make_nlp(pipeline: str | None = None):
         return ml_name_match(text) or (previous(text) if previous else None)
 
     nlp.tokenizer.token_match = token_match
-    if not ({"parser", "senter", "sentencizer"} & set(nlp.pipe_names)):
-        nlp.add_pipe("sentencizer")
     _register_shapes()
+    if not ({"parser", "senter", "sentencizer"} & set(nlp.pipe_names)):
+        nlp.add_pipe("kg_sentencizer", name="sentencizer")
     nlp.add_pipe("kg_entity_shapes")
     return nlp
 
