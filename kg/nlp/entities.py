@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import os
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -465,38 +466,38 @@ class EntityFinder:
 
     # -- entities ----------------------------------------------------------------------
     def _entities(self, doc, text: str) -> list[Found]:
-        cands: list[tuple[int, int, int, object]] = []  # (tok_start, tok_end, priority, payload)
+        cands: list[tuple[int, int, int, object, int]] = []  # (tok_start, tok_end, priority, payload, chars)
         for s in self.linker.find(text):
             span = doc.char_span(s.start, s.end)  # strict: a match inside a longer token is no match
             if span is not None:
-                cands.append((span.start, span.end, 0, s.term))
+                cands.append((span.start, span.end, 0, s.term, span.end_char - span.start_char))
         glossary_spans = {(s.start, s.end) for s in self._others.find(text)} if self._others else set()
         for ent in doc.ents:
             if ent.label_ != "NAME" or _generic_acronym(ent.text) or _title_compound(ent.text):
                 continue
             if (ent.start_char, ent.end_char) in glossary_spans:
                 continue  # a glossary term of no entity kind (LLM, KL): a concept, not a named entity
-            cands.append((ent.start, ent.end, 1, None))
+            cands.append((ent.start, ent.end, 1, None, ent.end_char - ent.start_char))
         taken = [False] * len(doc)
         picked: list[tuple[int, int, object]] = []
-        for start, end, _prio, payload in sorted(
-            cands, key=lambda c: (-(doc[c[0] : c[1]].end_char - doc[c[0] : c[1]].start_char), c[2], c[0])
-        ):
+        for start, end, _prio, payload, _chars in sorted(cands, key=lambda c: (-c[4], c[2], c[0])):
             if any(taken[start:end]):
                 continue
             for i in range(start, end):
                 taken[i] = True
             picked.append((start, end, payload))
-        sent_of = _sentence_index(doc)
+        if not picked:
+            return []
+        sent_starts = [s.start for s in doc.sents]
         out: list[Found] = []
         for start, end, payload in sorted(picked, key=lambda p: p[0]):
+            si = bisect_right(sent_starts, start) - 1  # the sentence of the first token
             span = doc[start:end]
             name = span.text
             if payload is not None:
                 entry = self.catalogue[payload]
                 out.append(
-                    Found(span.start_char, span.end_char, name, entry.id, entry.type, "catalogue", start, end,
-                          sent_of[start])
+                    Found(span.start_char, span.end_char, name, entry.id, entry.type, "catalogue", start, end, si)
                 )  # fmt: skip
                 continue
             slug = slugify(name)
@@ -509,7 +510,7 @@ class EntityFinder:
                 found = (slug, t, "context")
             else:
                 found = (slug, None, "untyped")
-            out.append(Found(span.start_char, span.end_char, name, *found, start, end, sent_of[start]))
+            out.append(Found(span.start_char, span.end_char, name, *found, start, end, si))
         return out
 
     # -- relations ---------------------------------------------------------------------
@@ -522,6 +523,10 @@ class EntityFinder:
         for e in typed:
             by_sent.setdefault(e.sent, []).append(e)
         out: dict[tuple[str, str, str], Relation] = {}
+        from spacy.attrs import LOWER
+
+        strings = doc.vocab.strings
+        lowers = [strings[h] for h in doc.to_array(LOWER).tolist()]  # each token's lower_, at once
 
         def add(kind: str, subj: Found | None, obj: Found | None, rule: str, si: int) -> None:
             if subj is None or obj is None or subj.id == obj.id:
@@ -538,11 +543,11 @@ class EntityFinder:
             here = by_sent.get(si, [])
             if not here or len(sent) > MAX_SENTENCE_TOKENS:
                 continue  # a "sentence" this long is a list or a run-on string: nothing in it is plain
-            self._evaluated_on(doc, sent, si, here, typed, by_sent, add)
-            self._extends(doc, sent, si, here, typed, add)
+            self._evaluated_on(doc, lowers, sent, si, here, typed, by_sent, add)
+            self._extends(doc, lowers, sent, si, here, typed, add)
         return list(out.values())
 
-    def _evaluated_on(self, doc, sent, si, here, typed, by_sent, add) -> None:
+    def _evaluated_on(self, doc, lowers, sent, si, here, typed, by_sent, add) -> None:
         qualified: list[Found] = []
         for b in here:
             if b.type != "benchmark":
@@ -565,7 +570,7 @@ class EntityFinder:
             add("evaluated_on", subj, b, "on <benchmark>", si)
         # "<benchmark> ... that S is evaluated on" with nothing after "on" in the clause
         for i in range(sent.start, sent.end - 1):
-            if doc[i].lower_ in _EVAL_VERBS and doc[i + 1].lower_ == "on" and _clause_ends(doc, i + 2, sent.end):
+            if lowers[i] in _EVAL_VERBS and lowers[i + 1] == "on" and _clause_ends(doc, i + 2, sent.end):
                 before = [e for e in here if e.tok_end <= i]
                 subj = next((e for e in reversed(before) if e.type in ACTORS and is_named(e.text)), None)
                 if subj is None:
@@ -573,10 +578,10 @@ class EntityFinder:
                 obj = next((e for e in reversed(typed) if e.tok_end <= subj.tok_start and e.type == "benchmark"), None)
                 add("evaluated_on", subj, obj, "<benchmark> that S is evaluated on", si)
 
-    def _extends(self, doc, sent, si, here, typed, add) -> None:
+    def _extends(self, doc, lowers, sent, si, here, typed, add) -> None:
         i = sent.start
         while i < sent.end:
-            cue_end = _extends_cue(doc, i, sent.end)
+            cue_end = _extends_cue(doc, i, sent.end) if lowers[i] in _CUE_STARTS else None
             if cue_end is None:
                 i += 1
                 continue
@@ -605,14 +610,6 @@ def _title_compound(text: str) -> bool:
     if len(parts) < 2 or not all(p[:1].isupper() and p[1:].islower() for p in parts):
         return False
     return all(is_word(p) and p.lower() not in MODEL_TIERS for p in parts)
-
-
-def _sentence_index(doc) -> list[int]:
-    out = [0] * len(doc)
-    for si, sent in enumerate(doc.sents):
-        for i in range(sent.start, sent.end):
-            out[i] = si
-    return out
 
 
 def _context_type(doc, start: int, end: int) -> str | None:
@@ -659,6 +656,12 @@ def _first_actor(doc, ents: list[Found]) -> Found | None:
             continue
         return e
     return None
+
+
+_CUE_STARTS = frozenset(
+    "builds built building build on extends extend extended extending adapts adapt adapted adapting extension "
+    "based".split()
+)  # the words an "extends" cue can start with (see _extends_cue)
 
 
 def _extends_cue(doc, i: int, end: int) -> int | None:
