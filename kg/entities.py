@@ -225,22 +225,27 @@ def entity_quads(
     rows = list(rows)
     out: dict[str, dict[Quad, None]] = {}
     found = analyses(finder, [row["text"] for row in rows], catalogue, workers)
+    iris: dict[str, NamedNode] = {}
+    g, eg, quads = None, None, {}
     for row, (entities, relations) in zip(rows, found, strict=True):
-        g = row["g"]
-        eg = entity_graph(g)
-        quads = out.setdefault(g, {})
+        if row["g"] != g:
+            g = row["g"]
+            eg = entity_graph(g)
+            quads = out.setdefault(g, {})
         node = NamedNode(row["node"])
         for e in entities:
             if e.type is None:
                 continue
-            ent = entity_iri(e.id)
+            ent = iris.get(e.id) or iris.setdefault(e.id, entity_iri(e.id))
             if not e.known:
                 etype, name = found_types.setdefault(e.id, (e.type, e.text))
                 quads[Quad(ent, RDF.type, ENTITY_CLASS[etype], eg)] = None
                 quads[Quad(ent, SCHEMA.name, Literal(name), eg)] = None
             quads[Quad(node, KG.mentionsEntity, ent, eg)] = None
         for r in relations:
-            quads[Quad(entity_iri(r.subject), _EDGE[r.kind], entity_iri(r.object), eg)] = None
+            subj = iris.get(r.subject) or iris.setdefault(r.subject, entity_iri(r.subject))
+            obj = iris.get(r.object) or iris.setdefault(r.object, entity_iri(r.object))
+            quads[Quad(subj, _EDGE[r.kind], obj, eg)] = None
     return {g: list(q) for g, q in out.items()}
 
 

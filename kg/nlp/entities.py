@@ -476,10 +476,12 @@ class EntityFinder:
             span = doc.char_span(s.start, s.end)  # strict: a match inside a longer token is no match
             if span is not None:
                 cands.append((span.start, span.end, 0, s.term, span.end_char - span.start_char))
-        glossary_spans = {(s.start, s.end) for s in self._others.find(text)} if self._others else set()
+        glossary_spans: set[tuple[int, int]] | None = None  # found when a shape name needs them
         for ent in doc.ents:
             if ent.label_ != "NAME" or _generic_acronym(ent.text) or _title_compound(ent.text):
                 continue
+            if glossary_spans is None:
+                glossary_spans = {(s.start, s.end) for s in self._others.find(text)} if self._others else set()
             if (ent.start_char, ent.end_char) in glossary_spans:
                 continue  # a glossary term of no entity kind (LLM, KL): a concept, not a named entity
             cands.append((ent.start, ent.end, 1, None, ent.end_char - ent.start_char))
