@@ -22,14 +22,17 @@ entities share are reported (W071).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import pyoxigraph
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.errors import KGError, Location, Report
-from kg.nlp.entities import CatalogueEntry, EntityFinder
+from kg.nlp.entities import CatalogueEntry, EntityFinder, Found, Relation
 from kg.nlp.linker import TermForms
 from kg.rdf.mapping import ENTITY_CLASS
 from kg.rdf.namespaces import CITO, DATA_NS, KG, RDF, SCHEMA, entity_iri, graph_iri, local_id
@@ -158,32 +161,106 @@ def load_catalogue(
 
 
 def corpus_rows(store: pyoxigraph.Store, source: str | None = None) -> list[dict]:
+    """``g``, ``node`` and ``text`` of the rows of ``corpus_texts.rq``, once each, in its order (``?g ?node ?text``).
+
+    Read with ``entity_texts.rq`` (the same texts without the grouping and the other columns, which cost a
+    full build most of this query's time) and sorted here: by code point, as the SPARQL store orders strings.
+    """
     subs = {"g": NamedNode(source)} if source else {}
-    return run_select(store, "corpus_texts.rq", **subs)
+    rows = run_select(store, "entity_texts.rq", **subs)
+    rows.sort(key=lambda r: (r["g"], r["node"], r["text"]))
+    return rows
+
+
+# -- analysing many texts in worker processes (module level, so they pickle) -------------------
+PARALLEL_MIN_CHARS = 4 << 20  # below this much text a pool's start-up costs more than it saves
+_CHUNK = 400  # texts per task
+_worker_finder: EntityFinder | None = None
+
+
+def _start_worker(entries: list[CatalogueEntry], other_terms: list[TermForms]) -> None:
+    global _worker_finder
+    _worker_finder = EntityFinder(entries, other_terms)
+
+
+def _analyse_chunk(texts: list[str]) -> list[tuple[list[Found], list[Relation]]]:
+    assert _worker_finder is not None
+    out = []
+    for text in texts:
+        a = _worker_finder.analyse(text)
+        out.append((a.entities, a.relations))
+    return out
+
+
+def entity_workers(chars: int) -> int:
+    """Processes that analyse texts: ``KG_BUILD_WORKERS``, else one per core for more than 4 MB of text."""
+    configured = os.environ.get("KG_BUILD_WORKERS", "").strip()
+    if configured:
+        try:
+            return max(0, int(configured))
+        except ValueError:
+            raise KGError("E001", f"KG_BUILD_WORKERS must be a number, not {configured!r}") from None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores if cores > 1 and chars > PARALLEL_MIN_CHARS else 0
+
+
+def analyses(
+    finder: EntityFinder, texts: list[str], catalogue: Catalogue | None = None, workers: int = 0
+) -> Iterator[tuple[list[Found], list[Relation]]]:
+    """Entities and relations of each text, in order: in ``workers`` processes (each with a finder
+    of ``catalogue``, which must be the one ``finder`` was made of), else with ``finder`` here."""
+    if workers <= 0 or catalogue is None or len(texts) <= _CHUNK:
+        for text in texts:
+            a = finder.analyse(text)
+            yield a.entities, a.relations
+        return
+    chunks = [texts[i : i + _CHUNK] for i in range(0, len(texts), _CHUNK)]
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(chunks)),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(list(catalogue.entries.values()), catalogue.other_terms),
+    ) as pool:
+        for chunk in pool.map(_analyse_chunk, chunks):
+            yield from chunk
 
 
 def entity_quads(
-    finder: EntityFinder, rows: Iterable[dict], found_types: dict[str, tuple[str, str]]
+    finder: EntityFinder,
+    rows: Iterable[dict],
+    found_types: dict[str, tuple[str, str]],
+    catalogue: Catalogue | None = None,
+    workers: int = 0,
 ) -> dict[str, list[Quad]]:
-    """Entity quads by source graph. ``found_types``: type and name of shape names already given one (updated)."""
+    """Entity quads by source graph. ``found_types``: type and name of shape names already given one (updated).
+
+    With ``workers`` (and the ``catalogue`` of ``finder``) the texts are analysed in that many processes;
+    the quads, and the first type given to each name, are made here in the order of ``rows``.
+    """
+    rows = list(rows)
     out: dict[str, dict[Quad, None]] = {}
-    for row in rows:
-        g = row["g"]
-        eg = entity_graph(g)
-        quads = out.setdefault(g, {})
+    found = analyses(finder, [row["text"] for row in rows], catalogue, workers)
+    iris: dict[str, NamedNode] = {}
+    g, eg, quads = None, None, {}
+    for row, (entities, relations) in zip(rows, found, strict=True):
+        if row["g"] != g:
+            g = row["g"]
+            eg = entity_graph(g)
+            quads = out.setdefault(g, {})
         node = NamedNode(row["node"])
-        analysis = finder.analyse(row["text"])
-        for e in analysis.entities:
+        for e in entities:
             if e.type is None:
                 continue
-            ent = entity_iri(e.id)
+            ent = iris.get(e.id) or iris.setdefault(e.id, entity_iri(e.id))
             if not e.known:
                 etype, name = found_types.setdefault(e.id, (e.type, e.text))
                 quads[Quad(ent, RDF.type, ENTITY_CLASS[etype], eg)] = None
                 quads[Quad(ent, SCHEMA.name, Literal(name), eg)] = None
             quads[Quad(node, KG.mentionsEntity, ent, eg)] = None
-        for r in analysis.relations:
-            quads[Quad(entity_iri(r.subject), _EDGE[r.kind], entity_iri(r.object), eg)] = None
+        for r in relations:
+            subj = iris.get(r.subject) or iris.setdefault(r.subject, entity_iri(r.subject))
+            obj = iris.get(r.object) or iris.setdefault(r.object, entity_iri(r.object))
+            quads[Quad(subj, _EDGE[r.kind], obj, eg)] = None
     return {g: list(q) for g, q in out.items()}
 
 
@@ -234,7 +311,8 @@ def refresh_entities(
     found_types: dict[str, tuple[str, str]] = {}
     for r in run_select(store, "entity_found_types.rq"):
         found_types.setdefault(_entity_slug(r["e"]), (_CLASS_TYPE[r["class"]], r["name"] or _entity_slug(r["e"])))
-    by_source = entity_quads(finder, rows, found_types)
+    workers = entity_workers(sum(len(r["text"]) for r in rows))
+    by_source = entity_quads(finder, rows, found_types, cat, workers)
     return replace_graphs(store, ((entity_graph(s), by_source.get(s, [])) for s in sorted(targets)), changes)
 
 

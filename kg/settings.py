@@ -47,7 +47,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "BUILD_WORKERS",
         "",
-        "Processes that parse sources during `kg build` (empty: one per core for corpora over 16 MB; 0: none).",
+        "Processes that parse sources during `kg build` (empty: one per core for corpora over 16 MB; 0: none), "
+        "and that find entities in the texts of a full build (empty: one per core for over 4 MB of text).",
     ),
     Setting(
         "SPACY_PIPELINE",

@@ -300,6 +300,7 @@ RDF_ONLY: dict[str, str] = {
     "entity_curated_edges.rq": "build time only: kg.entities reads the curated edges from the RDF store",
     "entity_denotes.rq": "build time only: kg.entities reads which term an entity denotes from the RDF store",
     "entity_found_types.rq": "build time only: kg.entities types the entities it finds on the RDF store",
+    "entity_texts.rq": "build time only: kg.entities reads the texts it finds entities in from the RDF store",
     "source_files.rq": "build time only: kg.entities names the source file of an entity in its messages",
 }
 
