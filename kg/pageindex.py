@@ -80,7 +80,6 @@ log = logging.getLogger("kg.pageindex")
 INDEX_FILE = "kg-pages.sqlite"
 FORMAT = "1"
 KINDS = ("episode", "paper", "term")
-RELATED_IN_ONE_RUN = 50  # more related lists to renew than this: one unbound query for all of them
 FULL_SHARE = 0.25  # re-make more entries than this share and the whole index is rebuilt instead
 _TYPES = {"episode": KG.Episode, "paper": KG.Paper, "term": KG.Term}
 _OWNED_BY_EPISODE = (KG.hasChapter, KG.hasTakeaway, KG.hasRecommendation)  # (episode, p, node)
@@ -890,6 +889,10 @@ def _write(conn: sqlite3.Connection, kind: str, key: str, data: dict[str, Any] |
         conn.execute("DELETE FROM pages WHERE kind = ? AND key = ?", (kind, key))
         return
     body = encode(kind, data)
+    if not fresh:  # an entry re-made as it was (most of them, in an ingest) is left as it is
+        row = conn.execute("SELECT body FROM pages WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        if row is not None and row[0] == body:
+            return
     conn.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", (kind, key, body, etag_of(body)))
     refs = refs_of(kind, data)
     if not fresh:  # only the difference: most of an entry's refs stay when it is re-made
@@ -1006,9 +1009,32 @@ def affected(store: pyoxigraph.Store, conn: sqlite3.Connection, changes: Changes
     return out
 
 
-def _patched_related(maker: _Bound, conn: sqlite3.Connection, kind: str, key: str) -> dict[str, Any] | None:
+def _select_many(store: pyoxigraph.Store, name: str, var: str, values: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of a query bound to each of ``values`` (its variable ``var``), by value: one run with
+    ``VALUES``, the rows of each value in the query's order (ORDER BY sorts every value's rows alike)."""
+    from kg.store.oxigraph import py
+
+    groups: dict[str, list[dict[str, Any]]] = {}
+    if not values:
+        return groups
+    text = queries.load(name)
+    where = text.index("WHERE {") + len("WHERE {")
+    inline = " ".join(f"<{v}>" for v in sorted(values))
+    text = f"{text[:where]} VALUES ?{var} {{ {inline} }}{text[where:]}"
+    result = store.query(text, use_default_graph_as_union=True)
+    names = [v.value for v in result.variables]
+    for sol in result:
+        row = {n: py(sol[n]) for n in names}
+        groups.setdefault(row[var], []).append(row)
+    return groups
+
+
+def _patched_related(
+    conn: sqlite3.Connection, kind: str, key: str, rows: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any] | None:
     """A page whose derived list alone changed (an episode's related episodes, a paper's co-recommended
-    papers): the previous page with that list afresh."""
+    papers): the previous page with that list afresh, from ``rows`` (the query's, by node:
+    :func:`_episode_related` / :func:`_paper_corecommended` for every list to renew at once)."""
     from kg.store.oxigraph import co_recommended_items, related_items
 
     row = conn.execute("SELECT body FROM pages WHERE kind = ? AND key = ?", (kind, key)).fetchone()
@@ -1016,9 +1042,9 @@ def _patched_related(maker: _Bound, conn: sqlite3.Connection, kind: str, key: st
         return None
     page = json.loads(row[0])
     if kind == "episode":
-        page["related"] = related_items(maker.select("episode_related.rq", e=iri("episode", key)))
+        page["related"] = related_items(rows.get(entry_iri("episode", key), []))
     else:
-        page["co_recommended"] = co_recommended_items(maker.select("paper_corecommended.rq", p=iri("paper", key)))
+        page["co_recommended"] = co_recommended_items(rows.get(entry_iri("paper", key), []))
     return page
 
 
@@ -1130,13 +1156,15 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
             return build(store, changes.target)
         maker = _Bound(store)
         conn.execute("BEGIN")
-        # many related lists change together (a new episode moves the weights of its features): then
-        # one unbound run of the query serves them all
-        lists = _Prefetched(store) if len(related_only) + len(co_only) > RELATED_IN_ONE_RUN else maker
+        # many related lists change together (a new episode moves the weights of its features): one
+        # run of each query for all of them
+        related = _select_many(store, "episode_related.rq", "e", [entry_iri("episode", k) for k in related_only])
+        co = _select_many(store, "paper_corecommended.rq", "p", [entry_iri("paper", k) for k in co_only])
         for key in sorted(related_only):
-            _write(conn, "episode", key, _patched_related(lists, conn, "episode", key) or maker.make("episode", key))
+            page = _patched_related(conn, "episode", key, related)
+            _write(conn, "episode", key, page or maker.make("episode", key))
         for key in sorted(co_only):
-            _write(conn, "paper", key, _patched_related(lists, conn, "paper", key) or maker.make("paper", key))
+            _write(conn, "paper", key, _patched_related(conn, "paper", key, co) or maker.make("paper", key))
         count += len(related_only) + len(co_only)
         for kind in KINDS:
             for key in sorted(todo[kind]):
