@@ -19,19 +19,21 @@ not published until the index is in place).
 **Same bytes as the query path.** The records are made by the store's own page methods
 (``OxigraphStore.term`` / ``episode`` / ``paper``), so they are the same dicts by construction:
 
-* a full build runs each named query those methods run *once, unbound*, groups the rows by the
-  variable the method would bind (:class:`_Prefetched`), and calls the methods with that as their
-  ``select``: a few dozen queries for the whole graph instead of several per page. The three
-  queries that join mention edges (``term_explained``, ``episode_terms``,
-  ``episode_chapter_terms``) are slow on a large graph bound or unbound; their rows are joined in
-  Python from pattern lookups instead (:class:`_Facts`), with the query's DISTINCT and ORDER BY;
-  where the ORDER BY leaves rows tied, the store's methods settle the tie themselves
-  (``kg.store.oxigraph._settle_ties``), so the order never depends on how the rows were read;
+* a full build answers each named query those methods run from rows joined in Python for every
+  entry at once (:class:`_Prefetched`, :data:`_WHOLE_READERS`): each predicate the queries use is
+  read once (:class:`_Facts`, a two-variable query that decodes only the subject and object: on
+  Oxigraph, decoding terms is most of the cost) and the readers apply the query's joins, OPTIONALs
+  (each a lookup from the row, as the engine makes them), DISTINCT and ORDER BY (a stable sort,
+  unbound first ascending). Where the ORDER BY leaves rows tied, the store's methods settle the tie
+  themselves (``kg.store.oxigraph._settle_ties``) or the rows come in the order of the store's
+  indexes, as a bound run reads them. ``scripts/pageindex_check.py`` compares a fresh index with
+  another one (e.g. made by the previous code) and with the query path;
 * an ingest re-makes only the affected entries (:func:`affected`) with the bound queries; a term
   page, which lists every episode that explains or mentions the term (all of them, for a common
   term), gets the rows of the changed episodes afresh and keeps the others' (:func:`_patched_term`),
   and an episode whose related list alone changed (or a paper its co-recommended list) gets that
-  list afresh (:func:`_patched_related`).
+  list afresh (:func:`_patched_related`; the rows of all of them from one run of the query,
+  :func:`_select_many`). An entry re-made byte for byte as it was is not rewritten.
 
 Bodies: ``term`` as ``kgweb.caching.json_body`` makes it (compact UTF-8), ``episode`` and
 ``paper`` as Flask's ``jsonify`` does outside debug mode (compact, ASCII, a final newline).
