@@ -19,19 +19,21 @@ not published until the index is in place).
 **Same bytes as the query path.** The records are made by the store's own page methods
 (``OxigraphStore.term`` / ``episode`` / ``paper``), so they are the same dicts by construction:
 
-* a full build runs each named query those methods run *once, unbound*, groups the rows by the
-  variable the method would bind (:class:`_Prefetched`), and calls the methods with that as their
-  ``select``: a few dozen queries for the whole graph instead of several per page. The three
-  queries that join mention edges (``term_explained``, ``episode_terms``,
-  ``episode_chapter_terms``) are slow on a large graph bound or unbound; their rows are joined in
-  Python from pattern lookups instead (:class:`_Facts`), with the query's DISTINCT and ORDER BY;
-  where the ORDER BY leaves rows tied, the store's methods settle the tie themselves
-  (``kg.store.oxigraph._settle_ties``), so the order never depends on how the rows were read;
+* a full build answers each named query those methods run from rows joined in Python for every
+  entry at once (:class:`_Prefetched`, :data:`_WHOLE_READERS`): each predicate the queries use is
+  read once (:class:`_Facts`, a two-variable query that decodes only the subject and object: on
+  Oxigraph, decoding terms is most of the cost) and the readers apply the query's joins, OPTIONALs
+  (each a lookup from the row, as the engine makes them), DISTINCT and ORDER BY (a stable sort,
+  unbound first ascending). Where the ORDER BY leaves rows tied, the store's methods settle the tie
+  themselves (``kg.store.oxigraph._settle_ties``) or the rows come in the order of the store's
+  indexes, as a bound run reads them. ``scripts/pageindex_check.py`` compares a fresh index with
+  another one (e.g. made by the previous code) and with the query path;
 * an ingest re-makes only the affected entries (:func:`affected`) with the bound queries; a term
   page, which lists every episode that explains or mentions the term (all of them, for a common
   term), gets the rows of the changed episodes afresh and keeps the others' (:func:`_patched_term`),
   and an episode whose related list alone changed (or a paper its co-recommended list) gets that
-  list afresh (:func:`_patched_related`).
+  list afresh (:func:`_patched_related`; the rows of all of them from one run of the query,
+  :func:`_select_many`). An entry re-made byte for byte as it was is not rewritten.
 
 Bodies: ``term`` as ``kgweb.caching.json_body`` makes it (compact UTF-8), ``episode`` and
 ``paper`` as Flask's ``jsonify`` does outside debug mode (compact, ASCII, a final newline).
@@ -72,7 +74,7 @@ import pyoxigraph
 from pyoxigraph import NamedNode
 
 from kg import queries
-from kg.rdf.namespaces import DATA_NS, KG, RDF, iri, local_id
+from kg.rdf.namespaces import DATA_NS, KG, RDF, SCHEMA, SKOS, iri, local_id
 from kg.store.changes import Changes
 
 log = logging.getLogger("kg.pageindex")
@@ -80,7 +82,6 @@ log = logging.getLogger("kg.pageindex")
 INDEX_FILE = "kg-pages.sqlite"
 FORMAT = "1"
 KINDS = ("episode", "paper", "term")
-RELATED_IN_ONE_RUN = 50  # more related lists to renew than this: one unbound query for all of them
 FULL_SHARE = 0.25  # re-make more entries than this share and the whole index is rebuilt instead
 _TYPES = {"episode": KG.Episode, "paper": KG.Paper, "term": KG.Term}
 _OWNED_BY_EPISODE = (KG.hasChapter, KG.hasTakeaway, KG.hasRecommendation)  # (episode, p, node)
@@ -260,8 +261,11 @@ class _Prefetched(_Bound):
     def _run(self, name: str, var: str) -> dict[str, list[dict[str, Any]]]:
         from kg.store.oxigraph import py
 
-        if name in _READERS:
-            return _READERS[name](self.facts, None)
+        if name in _WHOLE_READERS:
+            started = time.perf_counter()
+            groups = _WHOLE_READERS[name](self.facts, None)
+            log.debug("read %s: %d groups, %.0f ms", name, len(groups), (time.perf_counter() - started) * 1000)
+            return groups
         text = queries.load(name)
         if name == "term.rq":  # one row per term: the LIMIT applies per bound term, not to the whole run
             text = text.replace("} LIMIT 1", "}")
@@ -278,80 +282,157 @@ class _Prefetched(_Bound):
         return groups
 
 
-class _Facts:
-    """Objects and subjects of one predicate, in any graph (as the union default graph has them), memoised.
+class _Lazy:
+    """``s -> [objects]`` (or ``o -> [subjects]``) of one predicate, looked up node by node (an ingest)."""
 
-    ``whole=True`` (a build) reads each predicate once for every subject; otherwise (an ingest)
-    each node is looked up when asked. The readers below join these in Python.
+    def __init__(self, store: pyoxigraph.Store, p: NamedNode, how: str):
+        self.store, self.p, self.how = store, p, how
+        self._memo: dict[str, list[Any]] = {}
+
+    def get(self, node: str, default: Any = None) -> Any:
+        found = self._memo.get(node)
+        if found is None:
+            from kg.store.oxigraph import py
+
+            if self.how == "inv":
+                quads = self.store.quads_for_pattern(None, self.p, NamedNode(node))
+                values = (q.subject.value for q in quads if type(q.subject) is NamedNode)
+            elif self.how == "nodes":
+                quads = self.store.quads_for_pattern(NamedNode(node), self.p, None)
+                values = (q.object.value for q in quads if type(q.object) is NamedNode)
+            else:
+                values = (py(q.object) for q in self.store.quads_for_pattern(NamedNode(node), self.p, None))
+            found = self._memo[node] = list(dict.fromkeys(values))
+        return found if found else default
+
+
+class _Facts:
+    """Objects and subjects of one predicate, in any graph (as the union default graph has them).
+
+    ``whole=True`` (a build) reads each predicate once, for every subject, into plain dicts;
+    otherwise (an ingest) each node is looked up when asked. Either way a reader asks
+    ``facts.vals(p).get(s, ())`` (the distinct objects, as Python values), ``facts.nodes(p)`` (the
+    distinct IRI objects) or ``facts.inv(p)`` (``o -> `` the distinct IRI subjects), in the order of
+    the store's indexes; the readers below join these in Python.
     """
 
     def __init__(self, store: pyoxigraph.Store, whole: bool):
         self.store, self.whole = store, whole
-        self._out: dict[tuple[str, str | None, bool], list[Any]] = {}
-        self._scans: dict[tuple[str, bool], dict[str, list[Any]]] = {}
-        self._inv: dict[str, dict[str, list[str]]] = {}
+        self._maps: dict[tuple[str, str], Any] = {}
 
-    def _scan(self, p: NamedNode, nodes: bool) -> dict[str, list[Any]]:
-        key = (p.value, nodes)
-        if key not in self._scans:
-            out: dict[str, list[Any]] = {}
-            for q in self.store.quads_for_pattern(None, p, None):
-                value = self._value(q.object, nodes)
-                if isinstance(q.subject, NamedNode) and value is not _SKIP:
-                    values = out.setdefault(q.subject.value, [])
-                    if value not in values:
-                        values.append(value)
-            self._scans[key] = out
-        return self._scans[key]
+    def vals(self, p: NamedNode) -> Any:
+        found = self._maps.get((p.value, "vals"))
+        return found if found is not None else self._map(p, "vals")
 
-    @staticmethod
-    def _value(term: Any, nodes: bool) -> Any:
+    def nodes(self, p: NamedNode) -> Any:
+        found = self._maps.get((p.value, "nodes"))
+        return found if found is not None else self._map(p, "nodes")
+
+    def inv(self, p: NamedNode) -> Any:
+        found = self._maps.get((p.value, "inv"))
+        return found if found is not None else self._map(p, "inv")
+
+    def _map(self, p: NamedNode, how: str) -> Any:
+        if not self.whole:
+            return self._maps.setdefault((p.value, how), _Lazy(self.store, p, how))
+        self._scan(p)
+        return self._maps[(p.value, how)]
+
+    def _scan(self, p: NamedNode) -> None:
+        """One pass over the predicate: ``vals``, ``nodes`` and ``inv`` at once."""
         from kg.store.oxigraph import py
 
-        if nodes:
-            return term.value if isinstance(term, NamedNode) else _SKIP
-        return py(term)
+        vals: dict[str, list[Any]] = {}
+        nodes: dict[str, list[str]] = {}
+        inv: dict[str, list[str]] = {}
+        mixed = False
+        # a query, not quads_for_pattern: only the subject and object are decoded (not the predicate
+        # and graph), in the same order (the predicate's index)
+        for sol in self.store.query(f"SELECT ?s ?o WHERE {{ ?s <{p.value}> ?o }}", use_default_graph_as_union=True):
+            s = sol[0]
+            if type(s) is not NamedNode:
+                continue
+            s = s.value
+            o = sol[1]
+            if type(o) is NamedNode:
+                v = o.value
+                have = nodes.get(s)
+                if have is None:
+                    nodes[s] = [v]
+                elif v in have:
+                    continue  # the same triple in another graph
+                else:
+                    have.append(v)
+                back = inv.get(v)
+                if back is None:
+                    inv[v] = [s]
+                else:
+                    back.append(s)
+            else:
+                mixed = True
+                v = py(o)
+            have = vals.get(s)
+            if have is None:
+                vals[s] = [v]
+            elif v not in have:
+                have.append(v)
+        key = p.value
+        self._maps[(key, "vals")] = vals
+        self._maps[(key, "nodes")] = nodes if mixed else vals
+        self._maps[(key, "inv")] = inv
 
+    def typed(self, cls: NamedNode) -> Any:
+        """The IRIs of the nodes typed ``cls`` (supports ``in``; iterates in the store's order in a build)."""
+        found = self._maps.get((cls.value, "a"))
+        if found is None:
+            if self.whole:
+                quads = self.store.quads_for_pattern(None, RDF.type, cls)
+                found = dict.fromkeys(q.subject.value for q in quads if type(q.subject) is NamedNode)
+            else:
+                found = _Typed(self.store, cls)
+            self._maps[(cls.value, "a")] = found
+        return found
+
+    # the names the first readers used
     def objects(self, s: str, p: NamedNode, nodes: bool = False) -> list[Any]:
-        if self.whole:
-            return self._scan(p, nodes).get(s, [])
-        key = (s, p.value, nodes)
-        if key not in self._out:
-            values = (self._value(q.object, nodes) for q in self.store.quads_for_pattern(NamedNode(s), p, None))
-            self._out[key] = list(dict.fromkeys(v for v in values if v is not _SKIP))
-        return self._out[key]
+        return (self.nodes(p) if nodes else self.vals(p)).get(s, [])
 
     def optional(self, s: str, p: NamedNode) -> list[Any]:
         """The values an ``OPTIONAL { s p ?v }`` gives: each object, or one unbound."""
-        return self.objects(s, p) or [None]
+        return self.vals(p).get(s) or [None]
 
     def subjects(self, p: NamedNode, o: str) -> list[str]:
-        if self.whole:
-            if p.value not in self._inv:
-                inv: dict[str, list[str]] = {}
-                for subject, objects in self._scan(p, True).items():
-                    for obj in objects:
-                        inv.setdefault(obj, []).append(subject)
-                self._inv[p.value] = inv
-            return self._inv[p.value].get(o, [])
-        key = (o, "^" + p.value, True)
-        if key not in self._out:
-            found = (q.subject for q in self.store.quads_for_pattern(None, p, NamedNode(o)))
-            self._out[key] = list(dict.fromkeys(x.value for x in found if isinstance(x, NamedNode)))
-        return self._out[key]
+        return self.inv(p).get(o, [])
 
     def is_a(self, s: str, cls: NamedNode) -> bool:
-        return cls.value in self.objects(s, RDF.type, nodes=True)
+        return s in self.typed(cls)
 
     def all_objects_of(self, p: NamedNode) -> list[str]:
         """Every IRI that is an object of ``p`` (a build's list of what to read)."""
-        return list(dict.fromkeys(o for objects in self._scan(p, True).values() for o in objects))
+        return list(self.inv(p))
 
     def all_subjects_a(self, cls: NamedNode) -> list[str]:
-        return [s for s, types in self._scan(RDF.type, True).items() if cls.value in types]
+        return list(self.typed(cls))
 
 
-_SKIP = object()
+class _Typed:
+    """``node in``: whether a node is typed a class, looked up node by node (an ingest)."""
+
+    def __init__(self, store: pyoxigraph.Store, cls: NamedNode):
+        self.store, self.cls = store, cls
+        self._memo: dict[str, bool] = {}
+
+    def __contains__(self, node: object) -> bool:
+        if not isinstance(node, str):
+            return False
+        found = self._memo.get(node)
+        if found is None:
+            quads = self.store.quads_for_pattern(NamedNode(node), RDF.type, self.cls)
+            found = self._memo[node] = next(iter(quads), None) is not None
+        return found
+
+
+_NONE = [None]
 
 
 def _term_explained(facts: _Facts, terms: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
@@ -362,69 +443,76 @@ def _term_explained(facts: _Facts, terms: Iterable[str] | None) -> dict[str, lis
     ?start`` (unbound first ascending, last descending); rows the order leaves tied are settled by
     the store (``_settle_ties``) whichever way they come. ``tests/test_pageindex.py`` compares.
     """
-    from itertools import product
-
-    from kg.rdf.namespaces import SCHEMA
-
+    explained_by, mentions_of = facts.inv(KG.explains), facts.inv(KG.mentionOf)
+    mention_in, mention_count = facts.nodes(KG.mentionIn), facts.vals(KG.mentionCount)
+    chapter_of, takeaway_of, episodes = facts.inv(KG.hasChapter), facts.inv(KG.hasTakeaway), facts.typed(KG.Episode)
+    number, name = facts.vals(SCHEMA.episodeNumber), facts.vals(SCHEMA.name)
+    stamp, start = facts.vals(KG.timestamp), facts.vals(SCHEMA.startOffset)
     if terms is None:
-        terms = set(facts.all_objects_of(KG.explains)) | set(facts.all_objects_of(KG.mentionOf))
+        terms = set(explained_by) | set(mentions_of)
+    eps: dict[str, list[tuple[Any, Any]]] = {}
+    chs: dict[str, list[tuple[Any, Any, Any]]] = {}
 
     def ep(e: str) -> list[tuple[Any, Any]]:
-        return list(product(facts.optional(e, SCHEMA.episodeNumber), facts.optional(e, SCHEMA.name)))
+        found = eps.get(e)
+        if found is None:
+            found = eps[e] = [(n, ti) for n in number.get(e) or _NONE for ti in name.get(e) or _NONE]
+        return found
 
     def ch(c: str) -> list[tuple[Any, Any, Any]]:
-        return list(
-            product(
-                facts.optional(c, KG.timestamp), facts.optional(c, SCHEMA.startOffset), facts.optional(c, SCHEMA.name)
-            )
-        )
+        found = chs.get(c)
+        if found is None:
+            found = chs[c] = [
+                (ts, st, ti)
+                for ts in stamp.get(c) or _NONE
+                for st in start.get(c) or _NONE
+                for ti in name.get(c) or _NONE
+            ]
+        return found
 
     names = ("e", "number", "title", "chapter", "timestamp", "start", "chapterTitle", "how", "count")
-
-    def order(r: tuple) -> tuple:
-        n, start = r[1], r[5]
-        return (r[7], (0, -n) if n is not None else (1, 0), (0, 0) if start is None else (1, start))
-
     out: dict[str, list[dict[str, Any]]] = {}
     for t in terms:
         rows: set[tuple] = set()
-        for x in facts.subjects(KG.explains, t):
-            for e in facts.subjects(KG.hasChapter, x):
-                for (n, title), (ts, start, ctitle) in product(ep(e), ch(x)):
-                    rows.add((e, n, title, x, ts, start, ctitle, "explains", None))
-            if facts.is_a(x, KG.Episode):
+        for x in explained_by.get(t, ()):
+            for e in chapter_of.get(x, ()):
+                for n, title in ep(e):
+                    for ts, st, ctitle in ch(x):
+                        rows.add((e, n, title, x, ts, st, ctitle, "explains", None))
+            if x in episodes:
                 for n, title in ep(x):
                     rows.add((x, n, title, None, None, None, None, "explains", None))
-        for m in facts.subjects(KG.mentionOf, t):
-            for x in facts.objects(m, KG.mentionIn, nodes=True):
-                for count in facts.objects(m, KG.mentionCount):
-                    for e in facts.subjects(KG.hasChapter, x):
-                        for (n, title), (ts, start, ctitle) in product(ep(e), ch(x)):
-                            rows.add((e, n, title, x, ts, start, ctitle, "mentions", count))
-                    if facts.is_a(x, KG.Episode):
+        for m in mentions_of.get(t, ()):
+            for x in mention_in.get(m, ()):
+                for count in mention_count.get(m, ()):
+                    for e in chapter_of.get(x, ()):
+                        for n, title in ep(e):
+                            for ts, st, ctitle in ch(x):
+                                rows.add((e, n, title, x, ts, st, ctitle, "mentions", count))
+                    if x in episodes:
                         for n, title in ep(x):
                             rows.add((x, n, title, None, None, None, None, "mentions", count))
-                    for e in facts.subjects(KG.hasTakeaway, x):
+                    for e in takeaway_of.get(x, ()):
                         for n, title in ep(e):
                             rows.add((e, n, title, None, None, None, None, "mentions", count))
         if rows:
-            out[t] = [{"t": t, **dict(zip(names, r, strict=True))} for r in sorted(rows, key=order)]
+            out[t] = [{"t": t, **dict(zip(names, r, strict=True))} for r in sorted(rows, key=_explained_order)]
     return out
 
 
 def _episode_terms(facts: _Facts, episodes: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
     """The rows of ``episode_terms.rq`` for each episode (as :func:`_term_explained`, for the same reason)."""
-    from kg.rdf.namespaces import SKOS
-
+    explains, mentions, label = facts.nodes(KG.explains), facts.nodes(KG.mentions), facts.vals(SKOS.prefLabel)
+    chapters, takeaways = facts.nodes(KG.hasChapter), facts.nodes(KG.hasTakeaway)
     out: dict[str, list[dict[str, Any]]] = {}
-    for e in episodes if episodes is not None else facts.all_subjects_a(KG.Episode):
-        terms = set(facts.objects(e, KG.explains, True)) | set(facts.objects(e, KG.mentions, True))
-        for c in facts.objects(e, KG.hasChapter, True):
-            terms.update(facts.objects(c, KG.explains, True))
-            terms.update(facts.objects(c, KG.mentions, True))
-        for t in facts.objects(e, KG.hasTakeaway, True):
-            terms.update(facts.objects(t, KG.mentions, True))
-        rows = {(t, lab) for t in terms for lab in facts.objects(t, SKOS.prefLabel)}
+    for e in _keys(facts, episodes, KG.Episode):
+        terms = set(explains.get(e, ())) | set(mentions.get(e, ()))
+        for c in chapters.get(e, ()):
+            terms.update(explains.get(c, ()))
+            terms.update(mentions.get(c, ()))
+        for t in takeaways.get(e, ()):
+            terms.update(mentions.get(t, ()))
+        rows = {(t, lab) for t in terms for lab in label.get(t, ())}
         if rows:
             out[e] = [{"e": e, "term": t, "label": lab} for t, lab in sorted(rows, key=lambda r: str(r[1]).lower())]
     return out
@@ -432,16 +520,14 @@ def _episode_terms(facts: _Facts, episodes: Iterable[str] | None) -> dict[str, l
 
 def _episode_chapter_terms(facts: _Facts, episodes: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
     """The rows of ``episode_chapter_terms.rq`` for each episode (as :func:`_term_explained`)."""
-    from kg.rdf.namespaces import SKOS
-
+    explains, mentions, label = facts.nodes(KG.explains), facts.nodes(KG.mentions), facts.vals(SKOS.prefLabel)
+    chapters = facts.nodes(KG.hasChapter)
     out: dict[str, list[dict[str, Any]]] = {}
-    for e in episodes if episodes is not None else facts.all_subjects_a(KG.Episode):
+    for e in _keys(facts, episodes, KG.Episode):
         rows = set()
-        for c in facts.objects(e, KG.hasChapter, True):
-            for how, p in (("explains", KG.explains), ("mentions", KG.mentions)):
-                rows.update(
-                    (c, t, lab, how) for t in facts.objects(c, p, True) for lab in facts.objects(t, SKOS.prefLabel)
-                )
+        for c in chapters.get(e, ()):
+            for how, links in (("explains", explains), ("mentions", mentions)):
+                rows.update((c, t, lab, how) for t in links.get(c, ()) for lab in label.get(t, ()))
         if rows:
             out[e] = [
                 {"e": e, "chapter": c, "term": t, "label": lab, "how": how}
@@ -450,10 +536,279 @@ def _episode_chapter_terms(facts: _Facts, episodes: Iterable[str] | None) -> dic
     return out
 
 
-_READERS = {
+# --------------------------------------------------------------------------------------
+# The page queries' rows, joined in Python (a build: every entry's rows at once)
+# --------------------------------------------------------------------------------------
+#
+# Each reader returns, for each node of ``keys`` (every node of its kind: ``None``), the rows
+# the named query gives bound to that node: its patterns joined as the engine joins them (each
+# OPTIONAL a lookup from the row, in the order of the store's indexes), its DISTINCT, and its
+# ORDER BY as a stable sort with SPARQL's order of unbound values. ``scripts/pageindex_check.py``
+# and ``tests/test_pageindex.py`` compare the entries made from them with the query path.
+
+
+def _keys(facts: _Facts, keys: Iterable[str] | None, cls: NamedNode) -> Iterable[str]:
+    return keys if keys is not None else facts.all_subjects_a(cls)
+
+
+def _asc(value: Any) -> tuple:
+    """SPARQL's ascending order of one value: unbound first."""
+    return (0, 0) if value is None else (1, value)
+
+
+def _desc(value: Any) -> tuple:
+    """SPARQL's descending order of one number: unbound last."""
+    return (1, 0) if value is None else (0, -value)
+
+
+def _fields_reader(cls: NamedNode, var: str, kind: str, fields: tuple[tuple[str, NamedNode], ...]) -> Any:
+    """``episode.rq`` / ``paper.rq``: a node's own fields, one row per distinct value."""
+
+    def read(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+        typed = facts.typed(cls)
+        maps = [(field, facts.vals(p)) for field, p in fields]
+        out: dict[str, list[dict[str, Any]]] = {}
+        for s in _keys(facts, keys, cls):
+            rows = [(kind, "")] if s in typed else []
+            for field, values in maps:
+                rows.extend((field, v) for v in values.get(s, ()))
+            if rows:
+                out[s] = [{var: s, "field": f, "value": v} for f, v in dict.fromkeys(rows)]
+        return out
+
+    return read
+
+
+_episode = _fields_reader(
+    KG.Episode, "e", "episode",
+    (("number", SCHEMA.episodeNumber), ("title", SCHEMA.name), ("url", SCHEMA.url),
+     ("published", SCHEMA.datePublished), ("duration", SCHEMA.duration), ("summary", SCHEMA.description),
+     ("reviewSummary", KG.reviewSummary), ("note", KG.generationNote), ("generatedOn", KG.generatedOn),
+     ("guid", KG.guid)),
+)  # fmt: skip
+_paper = _fields_reader(
+    KG.Paper, "p", "paper",
+    (("key", SCHEMA.identifier), ("title", SCHEMA.name), ("url", SCHEMA.url), ("published", SCHEMA.datePublished),
+     ("arxiv", KG.arxivId), ("doi", KG.doi)),
+)  # fmt: skip
+
+
+def _episode_source(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    covers, ident, name = facts.nodes(KG.covers), facts.vals(SCHEMA.identifier), facts.vals(SCHEMA.name)
+    url, published = facts.vals(SCHEMA.url), facts.vals(SCHEMA.datePublished)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for e in _keys(facts, keys, KG.Episode):
+        rows: dict[tuple, None] = {}
+        for p in covers.get(e, ()):
+            for k in ident.get(p) or _NONE:
+                for ti in name.get(p) or _NONE:
+                    for u in url.get(p) or _NONE:
+                        for pu in published.get(p) or _NONE:
+                            rows[(p, k, ti, u, pu)] = None
+        if rows:
+            out[e] = [{"e": e, "paper": p, "key": k, "title": ti, "url": u, "published": pu}
+                      for p, k, ti, u, pu in rows]  # fmt: skip
+    return out
+
+
+def _episode_takeaways(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    has, position, text = facts.nodes(KG.hasTakeaway), facts.vals(SCHEMA.position), facts.vals(SCHEMA.text)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for e in _keys(facts, keys, KG.Episode):
+        rows = dict.fromkeys((pos, tx) for t in has.get(e, ()) for pos in position.get(t, ()) for tx in text.get(t, ()))
+        if rows:
+            out[e] = [{"e": e, "position": pos, "text": tx} for pos, tx in sorted(rows, key=lambda r: r[0])]
+    return out
+
+
+def _episode_chapters(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    has, position, stamp = facts.nodes(KG.hasChapter), facts.vals(SCHEMA.position), facts.vals(KG.timestamp)
+    start, name, desc = facts.vals(SCHEMA.startOffset), facts.vals(SCHEMA.name), facts.vals(SCHEMA.description)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for e in _keys(facts, keys, KG.Episode):
+        rows: dict[tuple, None] = {}
+        for c in has.get(e, ()):
+            for pos in position.get(c, ()):
+                for ts in stamp.get(c, ()):
+                    for st in start.get(c, ()):
+                        for ti in name.get(c) or _NONE:
+                            for su in desc.get(c) or _NONE:
+                                rows[(c, pos, ts, st, ti, su)] = None
+        if rows:
+            out[e] = [
+                {"e": e, "chapter": c, "position": pos, "timestamp": ts, "start": st, "title": ti, "summary": su}
+                for c, pos, ts, st, ti, su in sorted(rows, key=lambda r: r[1])
+            ]
+    return out
+
+
+def _episode_reading(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    has, position, name = facts.nodes(KG.hasRecommendation), facts.vals(SCHEMA.position), facts.vals(SCHEMA.name)
+    note, url, paper = facts.vals(KG.note), facts.vals(SCHEMA.url), facts.vals(KG.recommendedPaper)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for e in _keys(facts, keys, KG.Episode):
+        rows: dict[tuple, None] = {}
+        for r in has.get(e, ()):
+            for pos in position.get(r, ()):
+                for ti in name.get(r) or _NONE:
+                    for no in note.get(r) or _NONE:
+                        for u in url.get(r) or _NONE:
+                            for pa in paper.get(r) or _NONE:
+                                rows[(pos, ti, no, u, pa)] = None
+        if rows:
+            out[e] = [
+                {"e": e, "position": pos, "title": ti, "note": no, "url": u, "paper": pa}
+                for pos, ti, no, u, pa in sorted(rows, key=lambda r: r[0])
+            ]
+    return out
+
+
+def _episode_topics(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    in_topic, discussed, name = facts.nodes(KG.inTopic), facts.inv(KG.discusses), facts.vals(SCHEMA.name)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for e in _keys(facts, keys, KG.Episode):
+        rows: dict[tuple, None] = {}
+        for t in in_topic.get(e, ()):
+            for ti in name.get(t) or _NONE:
+                rows[(t, ti, None, None)] = None
+        for r in discussed.get(e, ()):
+            for rt in name.get(r) or _NONE:
+                rows[(None, None, r, rt)] = None
+        if rows:
+            out[e] = [
+                {"e": e, "topic": t, "title": ti, "review": r, "reviewTitle": rt}
+                for t, ti, r, rt in sorted(rows, key=lambda x: (_asc(x[0]), _asc(x[2])))
+            ]
+    return out
+
+
+def _episode_related(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    has, to, weight = facts.nodes(KG.relatedness), facts.vals(KG.relatedTo), facts.vals(KG.weight)
+    reason, name, number = facts.vals(KG.reason), facts.vals(SCHEMA.name), facts.vals(SCHEMA.episodeNumber)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for e in _keys(facts, keys, KG.Episode):
+        rows: dict[tuple, None] = {}
+        for rel in has.get(e, ()):
+            for o in to.get(rel, ()):
+                for w in weight.get(rel, ()):
+                    for why in reason.get(rel, ()):
+                        for ti in name.get(o) or _NONE:
+                            for n in number.get(o) or _NONE:
+                                rows[(o, w, why, ti, n)] = None
+        if rows:
+            out[e] = [
+                {"e": e, "other": o, "weight": w, "reason": why, "title": ti, "number": n}
+                for o, w, why, ti, n in sorted(rows, key=lambda r: (-r[1], _asc(r[4])))
+            ]
+    return out
+
+
+def _paper_episodes(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    covered, recommending, has = facts.inv(KG.covers), facts.inv(KG.recommendedPaper), facts.inv(KG.hasRecommendation)
+    note, number, name = facts.vals(KG.note), facts.vals(SCHEMA.episodeNumber), facts.vals(SCHEMA.name)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for p in _keys(facts, keys, KG.Paper):
+        union = [(e, "covers", None) for e in covered.get(p, ())]
+        for r in recommending.get(p, ()):
+            for e in has.get(r, ()):
+                union.extend((e, "recommends", no) for no in note.get(r) or _NONE)
+        rows: dict[tuple, None] = {}
+        for e, how, no in union:
+            for n in number.get(e) or _NONE:
+                for ti in name.get(e) or _NONE:
+                    rows[(e, n, ti, how, no)] = None
+        if rows:
+            out[p] = [
+                {"p": p, "e": e, "number": n, "title": ti, "how": how, "note": no}
+                for e, n, ti, how, no in sorted(rows, key=lambda r: (r[3], _desc(r[1])))
+            ]
+    return out
+
+
+def _paper_corecommended(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    has, to, weight = facts.nodes(KG.coRecommended), facts.vals(KG.relatedTo), facts.vals(KG.weight)
+    ident, name = facts.vals(SCHEMA.identifier), facts.vals(SCHEMA.name)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for p in _keys(facts, keys, KG.Paper):
+        rows: dict[tuple, None] = {}
+        for link in has.get(p, ()):
+            for o in to.get(link, ()):
+                for c in weight.get(link, ()):
+                    for v in ident.get(o, ()):
+                        rows[(o, c, "key", v)] = None
+                    for v in name.get(o, ()):
+                        rows[(o, c, "title", v)] = None
+        if rows:
+            out[p] = [{"p": p, "other": o, "count": c, "field": f, "value": v} for o, c, f, v in rows]
+    return out
+
+
+def _term(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    terms, label = facts.typed(KG.Term), facts.vals(SKOS.prefLabel)
+    definition, kind = facts.vals(SKOS.definition), facts.vals(KG.termKind)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for t in _keys(facts, keys, KG.Term):
+        if t not in terms:
+            continue
+        rows = [
+            {"t": t, "label": la, "definition": d, "kind": k}
+            for la in label.get(t, ())
+            for d in definition.get(t) or _NONE
+            for k in kind.get(t) or _NONE
+        ]
+        if rows:
+            out[t] = rows
+    return out
+
+
+def _term_forms(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    alt, acronym = facts.vals(SKOS.altLabel), facts.vals(KG.acronym)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for t in _keys(facts, keys, KG.Term):
+        rows = dict.fromkeys([(f, "alias") for f in alt.get(t, ())] + [(f, "acronym") for f in acronym.get(t, ())])
+        if rows:
+            out[t] = [{"t": t, "form": f, "type": ty} for f, ty in sorted(rows, key=lambda r: (r[1], r[0]))]
+    return out
+
+
+def _term_links(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+    broader, narrower = facts.nodes(SKOS.broader), facts.inv(SKOS.broader)
+    related, related_by, label = facts.nodes(SKOS.related), facts.inv(SKOS.related), facts.vals(SKOS.prefLabel)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for t in _keys(facts, keys, KG.Term):
+        rows: dict[tuple, None] = {}
+        for rel, links in (("broader", broader), ("narrower", narrower), ("related", related), ("related", related_by)):
+            for o in links.get(t, ()):
+                for la in label.get(o, ()):
+                    rows[(o, la, rel)] = None
+        if rows:
+            out[t] = [
+                {"t": t, "other": o, "label": la, "rel": rel}
+                for o, la, rel in sorted(rows, key=lambda r: (r[2], str(r[1]).lower()))
+            ]
+    return out
+
+
+_READERS = {  # also an ingest's, for one node (the query is slow bound too)
     "term_explained.rq": _term_explained,
     "episode_terms.rq": _episode_terms,
     "episode_chapter_terms.rq": _episode_chapter_terms,
+}
+_WHOLE_READERS = {  # a build's, for every node at once
+    **_READERS,
+    "episode.rq": _episode,
+    "episode_source.rq": _episode_source,
+    "episode_takeaways.rq": _episode_takeaways,
+    "episode_chapters.rq": _episode_chapters,
+    "episode_reading.rq": _episode_reading,
+    "episode_topics.rq": _episode_topics,
+    "episode_related.rq": _episode_related,
+    "paper.rq": _paper,
+    "paper_episodes.rq": _paper_episodes,
+    "paper_corecommended.rq": _paper_corecommended,
+    "term.rq": _term,
+    "term_forms.rq": _term_forms,
+    "term_links.rq": _term_links,
 }
 
 
@@ -496,6 +851,7 @@ CREATE TABLE refs (iri TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,
                    PRIMARY KEY (iri, kind, key)) WITHOUT ROWID;
 CREATE INDEX refs_of_entry ON refs (kind, key);
 """
+_REFS_INDEX = "CREATE INDEX refs_of_entry ON refs (kind, key)"
 
 
 @dataclass
@@ -535,6 +891,10 @@ def _write(conn: sqlite3.Connection, kind: str, key: str, data: dict[str, Any] |
         conn.execute("DELETE FROM pages WHERE kind = ? AND key = ?", (kind, key))
         return
     body = encode(kind, data)
+    if not fresh:  # an entry re-made as it was (most of them, in an ingest) is left as it is
+        row = conn.execute("SELECT body FROM pages WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        if row is not None and row[0] == body:
+            return
     conn.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", (kind, key, body, etag_of(body)))
     refs = refs_of(kind, data)
     if not fresh:  # only the difference: most of an entry's refs stay when it is re-made
@@ -554,15 +914,27 @@ def build(store: pyoxigraph.Store, target: Path) -> Stats:
     conn = _connect(tmp)
     n = 0
     try:
-        conn.executescript(_SCHEMA)
+        conn.executescript(_SCHEMA.replace(_REFS_INDEX + ";", ""))
         conn.execute("BEGIN")
         conn.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
+        all_refs: list[tuple[str, str, str]] = []
         for kind in KINDS:
+            pages: list[tuple[str, str, bytes, str]] = []
+            refs: list[tuple[str, str, str]] = []
             for key in _entries(store, kind):
-                _write(conn, kind, key, maker.make(kind, key), fresh=True)
+                data = maker.make(kind, key)
+                if data is None:
+                    continue
+                body = encode(kind, data)
+                pages.append((kind, key, body, etag_of(body)))
+                refs.extend((r, kind, key) for r in refs_of(kind, data))
                 n += 1
-            maker._groups.clear()  # the next kind's queries; free this kind's rows
-            maker.facts = _Facts(store, whole=True)
+            # in key order, so each insert appends to the B-tree instead of splitting its pages
+            conn.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", sorted(pages))
+            all_refs.extend(refs)
+            maker._groups.clear()  # the next kind's rows; the facts read stay (most are shared)
+        conn.executemany("INSERT OR IGNORE INTO refs VALUES (?, ?, ?)", sorted(set(all_refs)))
+        conn.execute(_REFS_INDEX)  # made once the rows are in, not row by row
         conn.execute("COMMIT")
     except BaseException:
         conn.close()
@@ -639,9 +1011,32 @@ def affected(store: pyoxigraph.Store, conn: sqlite3.Connection, changes: Changes
     return out
 
 
-def _patched_related(maker: _Bound, conn: sqlite3.Connection, kind: str, key: str) -> dict[str, Any] | None:
+def _select_many(store: pyoxigraph.Store, name: str, var: str, values: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of a query bound to each of ``values`` (its variable ``var``), by value: one run with
+    ``VALUES``, the rows of each value in the query's order (ORDER BY sorts every value's rows alike)."""
+    from kg.store.oxigraph import py
+
+    groups: dict[str, list[dict[str, Any]]] = {}
+    if not values:
+        return groups
+    text = queries.load(name)
+    where = text.index("WHERE {") + len("WHERE {")
+    inline = " ".join(f"<{v}>" for v in sorted(values))
+    text = f"{text[:where]} VALUES ?{var} {{ {inline} }}{text[where:]}"
+    result = store.query(text, use_default_graph_as_union=True)
+    names = [v.value for v in result.variables]
+    for sol in result:
+        row = {n: py(sol[n]) for n in names}
+        groups.setdefault(row[var], []).append(row)
+    return groups
+
+
+def _patched_related(
+    conn: sqlite3.Connection, kind: str, key: str, rows: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any] | None:
     """A page whose derived list alone changed (an episode's related episodes, a paper's co-recommended
-    papers): the previous page with that list afresh."""
+    papers): the previous page with that list afresh, from ``rows`` (the query's, by node:
+    :func:`_episode_related` / :func:`_paper_corecommended` for every list to renew at once)."""
     from kg.store.oxigraph import co_recommended_items, related_items
 
     row = conn.execute("SELECT body FROM pages WHERE kind = ? AND key = ?", (kind, key)).fetchone()
@@ -649,9 +1044,9 @@ def _patched_related(maker: _Bound, conn: sqlite3.Connection, kind: str, key: st
         return None
     page = json.loads(row[0])
     if kind == "episode":
-        page["related"] = related_items(maker.select("episode_related.rq", e=iri("episode", key)))
+        page["related"] = related_items(rows.get(entry_iri("episode", key), []))
     else:
-        page["co_recommended"] = co_recommended_items(maker.select("paper_corecommended.rq", p=iri("paper", key)))
+        page["co_recommended"] = co_recommended_items(rows.get(entry_iri("paper", key), []))
     return page
 
 
@@ -763,13 +1158,15 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
             return build(store, changes.target)
         maker = _Bound(store)
         conn.execute("BEGIN")
-        # many related lists change together (a new episode moves the weights of its features): then
-        # one unbound run of the query serves them all
-        lists = _Prefetched(store) if len(related_only) + len(co_only) > RELATED_IN_ONE_RUN else maker
+        # many related lists change together (a new episode moves the weights of its features): one
+        # run of each query for all of them
+        related = _select_many(store, "episode_related.rq", "e", [entry_iri("episode", k) for k in related_only])
+        co = _select_many(store, "paper_corecommended.rq", "p", [entry_iri("paper", k) for k in co_only])
         for key in sorted(related_only):
-            _write(conn, "episode", key, _patched_related(lists, conn, "episode", key) or maker.make("episode", key))
+            page = _patched_related(conn, "episode", key, related)
+            _write(conn, "episode", key, page or maker.make("episode", key))
         for key in sorted(co_only):
-            _write(conn, "paper", key, _patched_related(lists, conn, "paper", key) or maker.make("paper", key))
+            _write(conn, "paper", key, _patched_related(conn, "paper", key, co) or maker.make("paper", key))
         count += len(related_only) + len(co_only)
         for kind in KINDS:
             for key in sorted(todo[kind]):

@@ -247,3 +247,24 @@ def test_a_build_killed_while_writing_its_index_leaves_the_old_index_served(fres
         assert json.loads(body)["definition"].startswith("CRASHTEST") and etag != old_etag
     finally:
         srv.stop()
+
+
+def test_every_entry_of_a_synthetic_corpus_is_what_the_queries_make(tmp_path):
+    """A build joins every page query's rows in Python (kg.pageindex readers): on a corpus with far more
+    overlap than the sample (shared papers, common terms, many reviews), and after an ingest of a new
+    episode, which moves the related lists of many others."""
+    from test_synth_derive import one_item_feed, synth
+
+    data = tmp_path / "data"
+    synth(data, 120, terms=400)
+    newest = data / "feed-0001.xml"
+    full = newest.read_text(encoding="utf-8")
+    new_item = one_item_feed(newest, 0, tmp_path / "new.xml")
+    first = full.index("    <item>")
+    newest.write_text(full[:first] + full[full.index("</item>\n", first) + len("</item>\n") :], encoding="utf-8")
+    store = tmp_path / "kg"
+    kg_cmd("build", "--data", str(data), "--store", str(store))
+    assert assert_index_is_the_query_path(store) > 500
+    proc = kg_cmd("ingest", "feed", str(new_item), "--store", str(store))
+    assert "replaced" in proc.stdout, proc.stdout + proc.stderr
+    assert assert_index_is_the_query_path(store) > 500
