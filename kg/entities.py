@@ -23,7 +23,6 @@ entities share are reported (W071).
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from kg.nlp.linker import TermForms
 from kg.rdf.mapping import ENTITY_CLASS
 from kg.rdf.namespaces import CITO, DATA_NS, KG, RDF, SCHEMA, entity_iri, graph_iri, local_id
 from kg.records import Gazetteer
+from kg.settings import build_worker_processes
 from kg.store.changes import Changes, replace_graphs
 from kg.store.oxigraph import glossary_rows, run_select
 
@@ -194,14 +194,7 @@ def _analyse_chunk(texts: list[str]) -> list[tuple[list[Found], list[Relation]]]
 
 def entity_workers(chars: int) -> int:
     """Processes that analyse texts: ``KG_BUILD_WORKERS``, else one per core for more than 4 MB of text."""
-    configured = os.environ.get("KG_BUILD_WORKERS", "").strip()
-    if configured:
-        try:
-            return max(0, int(configured))
-        except ValueError:
-            raise KGError("E001", f"KG_BUILD_WORKERS must be a number, not {configured!r}") from None
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cores if cores > 1 and chars > PARALLEL_MIN_CHARS else 0
+    return build_worker_processes(chars, PARALLEL_MIN_CHARS)
 
 
 def analyses(

@@ -13,7 +13,6 @@ import contextlib
 import itertools
 import logging
 import multiprocessing
-import os
 import queue
 import threading
 from collections import deque
@@ -34,6 +33,7 @@ from kg.parsers.review import read_review
 from kg.queries import PREFIXES
 from kg.rdf.mapping import map_episode, map_gazetteer, map_glossary, map_podcast, map_review
 from kg.records import Feed, Gazetteer, Glossary, Review
+from kg.settings import build_worker_processes
 from kg.store.changes import Changes, replace_graph
 from kg.store.generations import current_generation, read_meta, write_meta, writing
 
@@ -394,15 +394,8 @@ def _unwrap(value):
 
 
 def build_workers(total_bytes: int) -> int:
-    """Worker processes for a build: ``KG_BUILD_WORKERS``, else one per core for a large corpus."""
-    configured = os.environ.get("KG_BUILD_WORKERS", "").strip()
-    if configured:
-        try:
-            return max(0, int(configured))
-        except ValueError:
-            raise KGError("E001", f"KG_BUILD_WORKERS must be a number, not {configured!r}") from None
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cores if cores > 1 and total_bytes > 16 << 20 else 0
+    """Worker processes that parse sources: ``KG_BUILD_WORKERS``, else one per core for a large corpus."""
+    return build_worker_processes(total_bytes, 16 << 20)
 
 
 @contextlib.contextmanager

@@ -7,8 +7,11 @@ The app reads them from the environment with the ``KG_`` prefix (``KG_STORE``,
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
+
+from kg.errors import KGError
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,19 @@ SETTINGS: tuple[Setting, ...] = (
         "English with lookups (read by kg build, kg ingest and kg gaps).",
     ),
 )
+
+
+def build_worker_processes(size: int, threshold: int) -> int:
+    """Worker processes for a part of a build: ``KG_BUILD_WORKERS``, else one per core when ``size``
+    (bytes or characters of input) is over ``threshold``, else none."""
+    configured = os.environ.get("KG_BUILD_WORKERS", "").strip()
+    if configured:
+        try:
+            return max(0, int(configured))
+        except ValueError:
+            raise KGError("E001", f"KG_BUILD_WORKERS must be a number, not {configured!r}") from None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores if cores > 1 and size > threshold else 0
 
 
 def defaults() -> dict[str, Any]:
