@@ -66,6 +66,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import product
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
@@ -600,11 +601,10 @@ def _episode_source(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list
     for e in _keys(facts, keys, KG.Episode):
         rows: dict[tuple, None] = {}
         for p in covers.get(e, ()):
-            for k in ident.get(p) or _NONE:
-                for ti in name.get(p) or _NONE:
-                    for u in url.get(p) or _NONE:
-                        for pu in published.get(p) or _NONE:
-                            rows[(p, k, ti, u, pu)] = None
+            for k, ti, u, pu in product(
+                ident.get(p) or _NONE, name.get(p) or _NONE, url.get(p) or _NONE, published.get(p) or _NONE
+            ):
+                rows[(p, k, ti, u, pu)] = None
         if rows:
             out[e] = [{"e": e, "paper": p, "key": k, "title": ti, "url": u, "published": pu}
                       for p, k, ti, u, pu in rows]  # fmt: skip
@@ -628,12 +628,10 @@ def _episode_chapters(facts: _Facts, keys: Iterable[str] | None) -> dict[str, li
     for e in _keys(facts, keys, KG.Episode):
         rows: dict[tuple, None] = {}
         for c in has.get(e, ()):
-            for pos in position.get(c, ()):
-                for ts in stamp.get(c, ()):
-                    for st in start.get(c, ()):
-                        for ti in name.get(c) or _NONE:
-                            for su in desc.get(c) or _NONE:
-                                rows[(c, pos, ts, st, ti, su)] = None
+            for pos, ts, st, ti, su in product(
+                position.get(c, ()), stamp.get(c, ()), start.get(c, ()), name.get(c) or _NONE, desc.get(c) or _NONE
+            ):
+                rows[(c, pos, ts, st, ti, su)] = None
         if rows:
             out[e] = [
                 {"e": e, "chapter": c, "position": pos, "timestamp": ts, "start": st, "title": ti, "summary": su}
@@ -649,12 +647,11 @@ def _episode_reading(facts: _Facts, keys: Iterable[str] | None) -> dict[str, lis
     for e in _keys(facts, keys, KG.Episode):
         rows: dict[tuple, None] = {}
         for r in has.get(e, ()):
-            for pos in position.get(r, ()):
-                for ti in name.get(r) or _NONE:
-                    for no in note.get(r) or _NONE:
-                        for u in url.get(r) or _NONE:
-                            for pa in paper.get(r) or _NONE:
-                                rows[(pos, ti, no, u, pa)] = None
+            for pos, ti, no, u, pa in product(
+                position.get(r, ()), name.get(r) or _NONE, note.get(r) or _NONE, url.get(r) or _NONE,
+                paper.get(r) or _NONE,
+            ):  # fmt: skip
+                rows[(pos, ti, no, u, pa)] = None
         if rows:
             out[e] = [
                 {"e": e, "position": pos, "title": ti, "note": no, "url": u, "paper": pa}
@@ -690,11 +687,10 @@ def _episode_related(facts: _Facts, keys: Iterable[str] | None) -> dict[str, lis
         rows: dict[tuple, None] = {}
         for rel in has.get(e, ()):
             for o in to.get(rel, ()):
-                for w in weight.get(rel, ()):
-                    for why in reason.get(rel, ()):
-                        for ti in name.get(o) or _NONE:
-                            for n in number.get(o) or _NONE:
-                                rows[(o, w, why, ti, n)] = None
+                for w, why, ti, n in product(
+                    weight.get(rel, ()), reason.get(rel, ()), name.get(o) or _NONE, number.get(o) or _NONE
+                ):
+                    rows[(o, w, why, ti, n)] = None
         if rows:
             out[e] = [
                 {"e": e, "other": o, "weight": w, "reason": why, "title": ti, "number": n}
