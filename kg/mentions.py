@@ -28,7 +28,7 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat
 from kg.nlp.linker import Linker
 from kg.queries import load
 from kg.rdf.namespaces import DATA_NS, KG, RDF, XSD, graph_iri, term_iri
-from kg.store.changes import Changes, replace_graphs
+from kg.store.changes import BulkText, Changes, replace_graphs
 from kg.store.oxigraph import glossary_rows
 
 _GRAPH_PREFIX = DATA_NS + "graph/"
@@ -89,7 +89,6 @@ def mention_quads(linker: Linker, rows: Iterable[tuple[str, str, str]]) -> dict[
 
 
 _PLAIN_SLUG = re.compile(r"[a-z0-9][a-z0-9._~-]*")
-_NQ_CHUNK = 64 << 20
 
 
 def _bulk_load_mentions(
@@ -107,37 +106,34 @@ def _bulk_load_mentions(
     a_mention = f"<{RDF.type.value}> <{KG.Mention.value}>"
     integer = f"^^<{XSD.integer.value}>"
     term_of: dict[str, str] = {}
-    parts: list[str] = []
-    size = written = 0
+    bulk = BulkText(store)
+    written = 0
     for (g, node), c in _counts(linker, rows).items():
         if not c:
             continue
+        for slug in c:
+            if slug not in term_of:
+                term_of[slug] = term_iri(slug).value
+        if edges is not None:
+            edges.setdefault(node, set()).update(term_of[slug] for slug in c)
         odd = Counter({slug: k for slug, k in c.items() if not _PLAIN_SLUG.fullmatch(slug)})
         if odd:  # a slug that would need escaping: pyoxigraph writes those
             quads = _node_quads(g, node, odd)
-            parts.append(pyoxigraph.serialize(quads, format=RdfFormat.N_QUADS).decode("utf-8"))
+            bulk.add(pyoxigraph.serialize(quads, format=RdfFormat.N_QUADS).decode("utf-8"))
             written += len(quads)
         mg = f"<{mention_graph(g).value}> .\n"
         n = f"<{node}>"
-        if edges is not None:
-            edges.setdefault(node, set()).update(term_iri(slug).value for slug in c)
         for slug, count in sorted(c.items()):
             if slug in odd:
                 continue
-            t = term_of.get(slug) or term_of.setdefault(slug, f"<{term_iri(slug).value}>")
+            t = f"<{term_of[slug]}>"
             m = f"<{node}/mention/{slug}>"
-            line = (
+            bulk.add(
                 f"{n} {p_mentions} {t} {mg}{m} {a_mention} {mg}{m} {p_in} {n} {mg}{m} {p_of} {t} {mg}"
                 f'{m} {p_count} "{count}"{integer} {mg}'
             )
-            parts.append(line)
-            size += len(line)
             written += 5
-        if size >= _NQ_CHUNK:
-            store.bulk_load("".join(parts).encode("utf-8"), format=RdfFormat.N_QUADS)
-            parts, size = [], 0
-    if parts:
-        store.bulk_load("".join(parts).encode("utf-8"), format=RdfFormat.N_QUADS)
+    bulk.flush()
     return written
 
 

@@ -86,7 +86,27 @@ def replace_graph(store: pyoxigraph.Store, graph: NamedNode, quads: list[Quad], 
     return True
 
 
-BULK_CHUNK = 8 << 20  # bytes of N-Quads per bulk load
+class BulkText:
+    """N-Quads text bulk-loaded into a store in chunks of about ``CHUNK`` bytes (for a fresh
+    generation, private until published: the bulk loader is not transactional)."""
+
+    CHUNK = 64 << 20
+
+    def __init__(self, store: pyoxigraph.Store):
+        self.store = store
+        self.parts: list[str] = []
+        self.size = 0
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size >= self.CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            self.store.bulk_load("".join(self.parts).encode("utf-8"), format=RdfFormat.N_QUADS)
+        self.parts, self.size = [], 0
 
 
 def replace_graphs(
@@ -95,33 +115,23 @@ def replace_graphs(
     """:func:`replace_graph` for many graphs; the number of quads the graphs now hold.
 
     In a build (``changes.full``: a fresh generation, private until published) the graphs the
-    store does not hold yet are bulk-loaded as N-Quads in large chunks: one transaction per graph
+    store does not hold yet are bulk-loaded (:class:`BulkText`): one transaction per graph
     costs more than the whole step. Any other graph goes through :func:`replace_graph`.
     """
     written = 0
-    pending: list[Quad] = []
-    size = 0
-
-    def flush() -> None:
-        nonlocal pending, size
-        if pending:
-            store.bulk_load(pyoxigraph.serialize(pending, format=RdfFormat.N_QUADS), format=RdfFormat.N_QUADS)
-        pending, size = [], 0
-
+    bulk = BulkText(store)
     for graph, quads in graphs:
         if changes.full and not store.contains_named_graph(graph):
             unique = list(dict.fromkeys(quads))
-            pending += unique
-            size += len(unique)
+            if unique:
+                bulk.add(pyoxigraph.serialize(unique, format=RdfFormat.N_QUADS).decode("utf-8"))
             changes.quad_delta += len(unique)
             written += len(unique)
-            if size >= BULK_CHUNK // 100:  # about 100 bytes a quad
-                flush()
             continue
         replace_graph(store, graph, quads, changes)
         written += len(quads)
-    flush()
+    bulk.flush()
     return written
 
 
-__all__ = ["Changes", "replace_graph", "replace_graphs"]
+__all__ = ["BulkText", "Changes", "replace_graph", "replace_graphs"]
