@@ -347,14 +347,10 @@ class _Facts:
         nodes: dict[str, list[str]] = {}
         inv: dict[str, list[str]] = {}
         mixed = False
-        # a query, not quads_for_pattern: only the subject and object are decoded (not the predicate
-        # and graph), in the same order (the predicate's index)
-        for sol in self.store.query(f"SELECT ?s ?o WHERE {{ ?s <{p.value}> ?o }}", use_default_graph_as_union=True):
-            s = sol[0]
+        for s, o in queries.subject_object_pairs(self.store, p):
             if type(s) is not NamedNode:
                 continue
             s = s.value
-            o = sol[1]
             if type(o) is NamedNode:
                 v = o.value
                 have = nodes.get(s)

@@ -7,8 +7,10 @@ Cypher: driver parameters), never formatted into the text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
+from typing import Any
 
 PREFIXES = """PREFIX kg: <https://paperdive.ai/ontology#>
 PREFIX schema: <http://schema.org/>
@@ -27,6 +29,14 @@ def load(name: str) -> str:
     """The text of ``kg/queries/<name>`` (with the standard prefixes for .rq files)."""
     text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
     return PREFIXES + text if name.endswith(".rq") else text
+
+
+def subject_object_pairs(store: Any, predicate: Any) -> Iterator[tuple[Any, Any]]:
+    """(subject, object) of every triple of ``predicate`` in any graph of a pyoxigraph store, in the
+    predicate index's order. A two-variable query decodes only those two terms: over twice as fast
+    as ``quads_for_pattern``, which decodes the predicate and graph too (decoding is most of the cost)."""
+    for sol in store.query(f"SELECT ?s ?o WHERE {{ ?s <{predicate.value}> ?o }}", use_default_graph_as_union=True):
+        yield sol[0], sol[1]
 
 
 @cache
