@@ -86,6 +86,9 @@ def test_card_and_term_have_etags_and_answer_304(server):
         assert "nosniff" in again["X-Content-Type-Options"] and "Origin" in again["Vary"]
         status, _, _ = request(server, path, headers={"If-None-Match": '"something-else"'})
         assert status == 200
+        # If-None-Match compares weakly and takes a list, or "*" (RFC 9110 13.1.2)
+        for match in (f'"x", W/{etag}', "*"):
+            assert request(server, path, headers={"If-None-Match": match})[0] == 304
 
 
 def test_card_404_has_the_json_error_shape(server):

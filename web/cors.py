@@ -72,7 +72,10 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def cors_headers(resp: Response) -> Response:
         if request.path.startswith(API_PREFIX):
-            resp.vary.add("Origin")
+            if "Vary" in resp.headers:
+                resp.vary.add("Origin")
+            else:  # most responses: one header, without parsing and re-writing a header set
+                resp.headers.add("Vary", "Origin")
             origin = request.headers.get("Origin")
             if origin_allowed(origin):
                 resp.headers["Access-Control-Allow-Origin"] = origin

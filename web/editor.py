@@ -84,9 +84,9 @@ class LoginLimit:
         self._limiter.hit(self._item(), self.NAMESPACE, request.remote_addr or "-")
 
 
-
 def _login_limit() -> LoginLimit:
     return current_app.extensions["kg_login_limit"]
+
 
 LOGIN_HOURS = 12
 _OPEN_ENDPOINTS = {"editor.login"}
@@ -192,8 +192,9 @@ def index():
     data = cached_gaps()
     only = request.args.get("report")
     reports = [r for r in data["reports"] if not only or r["id"] == only]
-    return render_template("editor.html", data=data, reports=reports, only=only, report_ids=REPORT_IDS,
-                           user=session.get("editor"))
+    return render_template(
+        "editor.html", data=data, reports=reports, only=only, report_ids=REPORT_IDS, user=session.get("editor")
+    )
 
 
 # -- the reports, cached per published graph ----------------------------------------------------------
@@ -293,7 +294,9 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def open_session(self, app: Flask, request):  # type: ignore[no-untyped-def, override]
         """As Flask's, without making a signing serializer for the many requests that carry no cookie."""
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        if app.secret_key and (
+            "HTTP_COOKIE" not in request.environ or not request.cookies.get(self.get_cookie_name(app))
+        ):
             return self.session_class()
         return super().open_session(app, request)
 
