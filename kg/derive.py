@@ -57,7 +57,7 @@ BUFFER = 16  # candidates kept per episode (exact), so most updates need no reco
 SCALE = 10_000  # scores are integers in units of 1/SCALE (the weight is shown with 4 decimals)
 INDEX_FILE = "kg-derived.npz"
 FULL_RECOMPUTE_SHARE = 0.2  # when more episodes than this changed, recompute everything
-_FORMAT = 1
+_FORMAT = 2  # 2: the materialised rows are kept (mat, mats, math)
 
 PAPER, TERM, TOPIC = 0, 1, 2
 KINDS = ("paper", "term", "topic")
@@ -335,6 +335,11 @@ class DerivedIndex:
         self.bsc = Ragged(dtype=np.int64)  # ... and their scores
         self.complete = np.zeros(0, dtype=bool)
         self.digest = np.zeros(0, dtype=np.uint64)  # of what is materialised per episode
+        # what is materialised per episode, row by row: the other episode, the score, a hash of the
+        # reason; an update rewrites only the quads of a row that changed (most: its weight alone)
+        self.mat = Ragged()
+        self.mats = Ragged(dtype=np.int64)
+        self.math = Ragged(dtype=np.uint64)
         self.co = Ragged()  # paper -> co-recommended papers (materialised)
         self.coc = Ragged()  # ... and their counts
         self._ep_ix: dict[str, int] = {}
@@ -362,7 +367,7 @@ class DerivedIndex:
             self.alive = np.append(self.alive, False)
             self.complete = np.append(self.complete, True)
             self.digest = np.append(self.digest, np.uint64(0))
-            for r in (self.ef, self.er, self.buf, self.bsc):
+            for r in (self.ef, self.er, self.buf, self.bsc, self.mat, self.mats, self.math):
                 r.grow(len(self.episodes))
             self._rank = None
         return i
@@ -427,7 +432,7 @@ class DerivedIndex:
     # -- persistence -------------------------------------------------------------------
     def save(self, directory: Path) -> Path:
         arrays: dict[str, np.ndarray] = {}
-        for name in ("ef", "fe", "er", "re", "buf", "bsc", "co", "coc"):
+        for name in _RAGGED:
             r: Ragged = getattr(self, name)
             ptr, idx = r.packed()
             arrays[name + "_ptr"], arrays[name + "_idx"] = ptr, idx
@@ -459,8 +464,7 @@ class DerivedIndex:
                 idx.episodes, idx.f_iri, idx.f_label = episodes, f_iri, f_label
                 idx.alive, idx.complete = data["alive"].copy(), data["complete"].copy()
                 idx.digest, idx.f_kind = data["digest"].copy(), data["f_kind"].copy()
-                for name in ("ef", "fe", "er", "re", "buf", "bsc", "co", "coc"):
-                    dtype = np.int64 if name == "bsc" else np.int32
+                for name, dtype in _RAGGED.items():
                     setattr(idx, name, Ragged(data[name + "_ptr"], data[name + "_idx"], dtype))
         except (OSError, ValueError, KeyError) as exc:
             log.warning("derived index unreadable (%s); recomputing", exc)
@@ -585,6 +589,27 @@ class DerivedIndex:
     def related_rows(self, a: int, w: np.ndarray) -> list[tuple[int, int, str]]:
         return [(b, s, self.reason(a, b, w)) for b, s in self.related(a)]
 
+    def set_materialised(self, a: int, rows: list[tuple[int, int, str]]) -> None:
+        """Record ``rows`` as what the graph holds for episode ``a``."""
+        self.mat.set(a, [b for b, _, _ in rows])
+        self.mats.set(a, [s for _, s, _ in rows])
+        self.math.set(a, [_reason_hash(r) for _, _, r in rows])
+
+    def materialised(self, a: int) -> dict[int, tuple[int, int]]:
+        """What the graph holds for episode ``a``: other episode -> (score, hash of the reason)."""
+        return dict(
+            zip(
+                self.mat.row(a).tolist(),
+                zip(self.mats.row(a).tolist(), self.math.row(a).tolist(), strict=True),
+                strict=True,
+            )
+        )
+
+    def related_node(self, a: int, b: int) -> str:
+        return iri(
+            "episode", local_id(self.episodes[a], "episode"), "related", local_id(self.episodes[b], "episode")
+        ).value
+
     @staticmethod
     def row_digest(rows: list[tuple[str, ...]]) -> np.uint64:
         h = hashlib.blake2b("\x1f".join("\x1e".join(map(str, r)) for r in rows).encode("utf-8"), digest_size=8)
@@ -593,11 +618,10 @@ class DerivedIndex:
     def related_nq(self, a: int, rows: list[tuple[int, int, str]]) -> str:
         """The related-episode quads of one episode, as N-Quads text."""
         e = self.episodes[a]
-        eid = local_id(e, "episode")
         out = []
         for b, score, reason in rows:
             other = self.episodes[b]
-            node = iri("episode", eid, "related", local_id(other, "episode")).value
+            node = self.related_node(a, b)
             out.append(
                 f"<{e}> {_P_RELATED_EPISODE} <{other}> {_G} .\n"
                 f"<{e}> {_P_RELATEDNESS} <{node}> {_G} .\n"
@@ -641,6 +665,10 @@ _P_REASON = f"<{KG.reason.value}>"
 _P_CO = f"<{KG.coRecommended.value}>"
 _T_DECIMAL = f"<{XSD.decimal.value}>"
 _T_INTEGER = f"<{XSD.integer.value}>"
+_RAGGED = {
+    "ef": np.int32, "fe": np.int32, "er": np.int32, "re": np.int32, "buf": np.int32, "bsc": np.int64,
+    "co": np.int32, "coc": np.int32, "mat": np.int32, "mats": np.int64, "math": np.uint64,
+}  # fmt: skip
 
 
 def _invert(r: Ragged, columns: int) -> Ragged:
@@ -677,11 +705,16 @@ def index_nq(idx: DerivedIndex) -> bytes:
     for a in range(len(idx.episodes)):
         rows = idx.related_rows(a, w)
         idx.digest[a] = idx.row_digest(_digest_rows(idx, rows))
+        idx.set_materialised(a, rows)
         parts.append(idx.related_nq(a, rows))
     for p in range(len(idx.f_iri)):
         if len(idx.co.row(p)):
             parts.append(idx.co_nq(p))
     return "".join(parts).encode("utf-8")
+
+
+def _reason_hash(reason: str) -> int:
+    return int.from_bytes(hashlib.blake2b(reason.encode("utf-8"), digest_size=8).digest(), "little")
 
 
 def _digest_rows(idx: DerivedIndex, rows: list[tuple[int, int, str]]) -> list[tuple[str, ...]]:
@@ -693,9 +726,7 @@ def derived_quads(store: pyoxigraph.Store) -> list[Quad]:
     return list(pyoxigraph.parse(index_nq(compute_index(store)), format=RdfFormat.N_QUADS))
 
 
-def rebuild(
-    store: pyoxigraph.Store, target: Path | None = None, mentions: dict[str, set[str]] | None = None
-) -> Stats:
+def rebuild(store: pyoxigraph.Store, target: Path | None = None, mentions: dict[str, set[str]] | None = None) -> Stats:
     """Recompute the whole derived graph (and its index, saved into ``target``); ``mentions`` as for
     :func:`read_all`."""
     idx = compute_index(store, mentions)
@@ -903,19 +934,19 @@ class _Updater:
         for f in label_changed | {f for f in D if (w_old[f] > 0) != (w_new[f] > 0)}:
             check.update(idx.fe.row(f).tolist())
         rewrite: list[int] = []
-        text: list[str] = []
+        edit = _RowEdits(idx)
         for a in sorted(check):
             rows = idx.related_rows(a, w_new)
             digest = idx.row_digest(_digest_rows(idx, rows))
             if digest != idx.digest[a]:
                 rewrite.append(a)
-                text.append(idx.related_nq(a, rows))
+                edit.related(a, rows)
                 idx.digest[a] = digest
         co = idx.recompute_co(papers_touched)
-        text += [idx.co_nq(p) for p in co]
+        text = edit.added + [idx.co_nq(p) for p in co]
         self.changes.rewritten.update(idx.episodes[a] for a in rewrite)
         self.changes.rewritten.update(idx.f_iri[p] for p in co)
-        self._delete(rewrite, _DELETE_RELATED)
+        edit.apply(store)
         self._delete(co, _DELETE_CO, papers=True)
         if text:
             store.load("".join(text).encode("utf-8"), format=RdfFormat.N_QUADS)
@@ -977,11 +1008,58 @@ class _Updater:
             self.store.update(PREFIXES + template.replace("VALUES_HERE", values))
 
 
-_DELETE_RELATED = f"""
-DELETE {{ GRAPH <{DERIVED_GRAPH.value}> {{ ?a kg:relatedEpisode ?o . ?a kg:relatedness ?n . ?n ?p ?v }} }}
-WHERE {{ VALUES ?a {{ VALUES_HERE }}
-  GRAPH <{DERIVED_GRAPH.value}> {{ {{ ?a kg:relatedEpisode ?o }} UNION {{ ?a kg:relatedness ?n . ?n ?p ?v }} }} }}
-"""
+class _RowEdits:
+    """The quads that change when episodes' related rows are rewritten, row by row.
+
+    A new episode moves the weight of its features, so the scores of hundreds of episodes' rows
+    change while their other episode and reason stay. Such a row changes one quad (its weight),
+    not six: deleting and re-adding every quad of every rewritten list was most of an ingest's
+    derived-edge step (each quad deleted costs the store tens of microseconds, in six indexes).
+    """
+
+    def __init__(self, idx: DerivedIndex):
+        self.idx = idx
+        self.gone: list[str] = []  # quads known exactly, for DELETE DATA
+        self.cleared: list[str] = []  # row nodes whose every quad goes
+        self.reasons: list[str] = []  # row nodes whose reason is replaced
+        self.added: list[str] = []  # N-Quads text
+
+    def related(self, a: int, rows: list[tuple[int, int, str]]) -> None:
+        idx = self.idx
+        old = idx.materialised(a)
+        e = idx.episodes[a]
+        fresh = []
+        for b, score, reason in rows:
+            was = old.pop(b, None)
+            if was is None:
+                fresh.append((b, score, reason))
+                continue
+            node = idx.related_node(a, b)
+            if was[0] != score:
+                self.gone.append(f'<{node}> {_P_WEIGHT} "{_decimal(was[0])}"^^{_T_DECIMAL} .')
+                self.added.append(f'<{node}> {_P_WEIGHT} "{_decimal(score)}"^^{_T_DECIMAL} {_G} .\n')
+            if was[1] != _reason_hash(reason):
+                self.reasons.append(node)
+                self.added.append(f"<{node}> {_P_REASON} {_nt_string(reason)} {_G} .\n")
+        for b in old:  # rows that left the list
+            node = idx.related_node(a, b)
+            self.gone.append(f"<{e}> {_P_RELATED_EPISODE} <{idx.episodes[b]}> .")
+            self.gone.append(f"<{e}> {_P_RELATEDNESS} <{node}> .")
+            self.cleared.append(node)
+        self.added.append(idx.related_nq(a, fresh))
+        idx.set_materialised(a, rows)
+
+    def apply(self, store: pyoxigraph.Store) -> None:
+        """Delete what went (the caller loads :attr:`added` afterwards)."""
+        for i in range(0, len(self.gone), 2000):
+            store.update(f"DELETE DATA {{ GRAPH {_G} {{ {' '.join(self.gone[i : i + 2000])} }} }}")
+        for nodes, pattern in ((self.cleared, "?n ?p ?v"), (self.reasons, f"?n {_P_REASON} ?v")):
+            for i in range(0, len(nodes), 500):
+                values = " ".join(f"<{n}>" for n in nodes[i : i + 500])
+                where = f"VALUES ?n {{ {values} }} GRAPH {_G} {{ {pattern} }}"
+                store.update(f"DELETE {{ GRAPH {_G} {{ {pattern} }} }} WHERE {{ {where} }}")
+
+
 _DELETE_CO = f"""
 DELETE {{ GRAPH <{DERIVED_GRAPH.value}> {{ ?a kg:coRecommended ?n . ?n ?p ?v }} }}
 WHERE {{ VALUES ?a {{ VALUES_HERE }} GRAPH <{DERIVED_GRAPH.value}> {{ ?a kg:coRecommended ?n . ?n ?p ?v }} }}
