@@ -713,6 +713,13 @@ def index_nq(idx: DerivedIndex) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
+def _py_decimal(score: int) -> object:
+    """The score as the store gives it back to Python (:func:`kg.store.oxigraph.py`)."""
+    from kg.store.oxigraph import py
+
+    return py(Literal(_decimal(score), datatype=XSD.decimal))
+
+
 def _reason_hash(reason: str) -> int:
     return int.from_bytes(hashlib.blake2b(reason.encode("utf-8"), digest_size=8).digest(), "little")
 
@@ -942,6 +949,9 @@ class _Updater:
                 rewrite.append(a)
                 edit.related(a, rows)
                 idx.digest[a] = digest
+                self.changes.related[idx.episodes[a]] = [
+                    (idx.episodes[b], _py_decimal(score), reason) for b, score, reason in rows
+                ]
         co = idx.recompute_co(papers_touched)
         text = edit.added + [idx.co_nq(p) for p in co]
         self.changes.rewritten.update(idx.episodes[a] for a in rewrite)

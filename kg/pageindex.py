@@ -1023,6 +1023,33 @@ def _select_many(store: pyoxigraph.Store, name: str, var: str, values: list[str]
     return groups
 
 
+def _handed_related(
+    facts: _Facts, handed: dict[str, list[tuple[str, Any, str]]], episodes: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``episode_related.rq`` for the ``episodes`` whose related rows the derived-edge
+    step handed over (:attr:`Changes.related`), as :func:`_episode_related` makes them from the
+    store: only the other episodes' titles and numbers are looked up. An episode left out (rows
+    that tie on weight and number, whose order is the store's) is asked of the store."""
+    name, number = facts.vals(SCHEMA.name), facts.vals(SCHEMA.episodeNumber)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for e in episodes:
+        given = handed.get(e)
+        if given is None:
+            continue
+        rows: dict[tuple, None] = {}
+        for o, w, why in given:
+            for ti, n in product(name.get(o) or _NONE, number.get(o) or _NONE):
+                rows[(o, w, why, ti, n)] = None
+        order = sorted(rows, key=lambda r: (-r[1], _asc(r[4])))
+        ties = {(r[1], r[4]) for r in order}
+        if len(ties) < len({(r[0], r[1], r[4]) for r in order}):
+            continue
+        out[e] = [
+            {"e": e, "other": o, "weight": w, "reason": why, "title": ti, "number": n} for o, w, why, ti, n in order
+        ]
+    return out
+
+
 def _patched_related(
     conn: sqlite3.Connection, kind: str, key: str, rows: dict[str, list[dict[str, Any]]]
 ) -> dict[str, Any] | None:
@@ -1152,7 +1179,9 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
         conn.execute("BEGIN")
         # many related lists change together (a new episode moves the weights of its features): one
         # run of each query for all of them
-        related = _select_many(store, "episode_related.rq", "e", [entry_iri("episode", k) for k in related_only])
+        related = _handed_related(maker.facts, changes.related, [entry_iri("episode", k) for k in related_only])
+        asked = [entry_iri("episode", k) for k in related_only if entry_iri("episode", k) not in related]
+        related.update(_select_many(store, "episode_related.rq", "e", asked))
         co = _select_many(store, "paper_corecommended.rq", "p", [entry_iri("paper", k) for k in co_only])
         for key in sorted(related_only):
             page = _patched_related(conn, "episode", key, related)

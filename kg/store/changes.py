@@ -47,6 +47,9 @@ class Changes:
     # the kg:mentions edges a build wrote (text node IRI -> term IRIs), so the steps after it need not
     # read millions of quads back; None when the step did not record them (an ingest)
     mentions: dict[str, set[str]] | None = None
+    # the related rows an ingest's derived-edge step rewrote: episode IRI -> [(other episode IRI,
+    # weight, reason)], so the page index renews those lists without reading them back
+    related: dict[str, list[tuple[str, object, str]]] = field(default_factory=dict)
 
     def touch(self, quads: Iterable[Quad]) -> None:
         for q in quads:
