@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pyoxigraph
 
 from kg import derive
-from kg.entities import refresh_entities
+from kg.entities import Started, refresh_entities, start_entities
 from kg.errors import Report
 from kg.mentions import is_source_with_text, refresh_mentions
 from kg.records import Gazetteer
@@ -37,6 +37,7 @@ class Inputs:
     report: Report = field(default_factory=Report)
     gazetteers: list[Gazetteer] = field(default_factory=list)
     _glossary: list[dict] | None = None
+    entities: Started | None = None  # a build's entity step, begun before the mention step
 
     def glossary(self, store: pyoxigraph.Store) -> list[dict]:
         """The glossary rows in the store, read once per write (no step writes the glossary)."""
@@ -59,7 +60,9 @@ def entity_edges(store: pyoxigraph.Store, changes: Changes, progress: Progress, 
     relinking = (_GRAPH + "glossary/", _GRAPH + "gazetteer/")
     relink_all = changes.full or any(g.startswith(relinking) for g in changes.graphs)
     sources = None if relink_all else [g for g in changes.graphs if is_source_with_text(g)]
-    n = refresh_entities(store, sources, inputs.report, inputs.gazetteers, changes, lambda: inputs.glossary(store))
+    started = inputs.entities if relink_all and changes.full else None
+    glossary = lambda: inputs.glossary(store)  # noqa: E731
+    n = refresh_entities(store, sources, inputs.report, inputs.gazetteers, changes, glossary, started)
     progress(f"entity graphs: {n} quads written")
 
 
@@ -93,5 +96,11 @@ def enrich(
 ) -> None:
     changes = changes if changes is not None else Changes(full=True)
     inputs = Inputs(report if report is not None else Report(), list(gazetteers))
-    for step in STEPS:
-        step(store, changes, progress, inputs)
+    if changes.full:  # the texts are analysed in worker processes while the mention step runs here
+        inputs.entities = start_entities(store, inputs.report, inputs.gazetteers, lambda: inputs.glossary(store))
+    try:
+        for step in STEPS:
+            step(store, changes, progress, inputs)
+    finally:
+        if inputs.entities is not None:
+            inputs.entities.close()

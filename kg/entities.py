@@ -174,6 +174,9 @@ def corpus_rows(store: pyoxigraph.Store, source: str | None = None) -> list[dict
 
 # -- analysing many texts in worker processes (module level, so they pickle) -------------------
 PARALLEL_MIN_CHARS = 4 << 20  # below this much text a pool's start-up costs more than it saves
+# a build with more text than this starts its analysis before the mention step and lets the pool
+# work while that step runs on the main process (the pool's start-up is hidden behind it too)
+OVERLAP_MIN_CHARS = 1 << 20
 _CHUNK = 400  # texts per task
 _worker_finder: EntityFinder | None = None
 
@@ -197,6 +200,34 @@ def entity_workers(chars: int) -> int:
     return build_worker_processes(chars, PARALLEL_MIN_CHARS)
 
 
+class Analysis:
+    """Texts being analysed in worker processes, started now; iterate for the results in order.
+
+    :meth:`close` (also called once the results are read) stops the pool: a write that fails
+    before it reads them must call it, or the interpreter waits for the pool at exit.
+    """
+
+    def __init__(self, texts: list[str], catalogue: Catalogue, workers: int):
+        chunks = [texts[i : i + _CHUNK] for i in range(0, len(texts), _CHUNK)]
+        self.pool = ProcessPoolExecutor(
+            max_workers=max(1, min(workers, len(chunks))),
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(list(catalogue.entries.values()), catalogue.other_terms),
+        )
+        self.futures = [self.pool.submit(_analyse_chunk, c) for c in chunks]
+
+    def __iter__(self) -> Iterator[tuple[list[Found], list[Relation]]]:
+        try:
+            for f in self.futures:
+                yield from f.result()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def analyses(
     finder: EntityFinder, texts: list[str], catalogue: Catalogue | None = None, workers: int = 0
 ) -> Iterator[tuple[list[Found], list[Relation]]]:
@@ -207,15 +238,7 @@ def analyses(
             a = finder.analyse(text)
             yield a.entities, a.relations
         return
-    chunks = [texts[i : i + _CHUNK] for i in range(0, len(texts), _CHUNK)]
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(chunks)),
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
-        initargs=(list(catalogue.entries.values()), catalogue.other_terms),
-    ) as pool:
-        for chunk in pool.map(_analyse_chunk, chunks):
-            yield from chunk
+    yield from Analysis(texts, catalogue, workers)
 
 
 def entity_quads(
@@ -224,15 +247,18 @@ def entity_quads(
     found_types: dict[str, tuple[str, str]],
     catalogue: Catalogue | None = None,
     workers: int = 0,
+    found: Iterable[tuple[list[Found], list[Relation]]] | None = None,
 ) -> dict[str, list[Quad]]:
     """Entity quads by source graph. ``found_types``: type and name of shape names already given one (updated).
 
     With ``workers`` (and the ``catalogue`` of ``finder``) the texts are analysed in that many processes;
-    the quads, and the first type given to each name, are made here in the order of ``rows``.
+    ``found``: their analyses, already under way (:class:`Analysis`). The quads, and the first type given
+    to each name, are made here in the order of ``rows``.
     """
     rows = list(rows)
     out: dict[str, dict[Quad, None]] = {}
-    found = analyses(finder, [row["text"] for row in rows], catalogue, workers)
+    if found is None:
+        found = analyses(finder, [row["text"] for row in rows], catalogue, workers)
     iris: dict[str, NamedNode] = {}
     g, eg, quads = None, None, {}
     for row, (entities, relations) in zip(rows, found, strict=True):
@@ -263,6 +289,41 @@ def _entity_graphs(store: pyoxigraph.Store) -> list[NamedNode]:
     ]
 
 
+@dataclass
+class Started:
+    """A build's entity step begun early (:func:`start_entities`): the catalogue and the corpus read,
+    the texts being analysed; or the error reading the catalogue gave, raised when the step runs."""
+
+    catalogue: Catalogue | None = None
+    rows: list[dict] = field(default_factory=list)
+    analysis: Analysis | None = None
+    error: KGError | None = None
+
+    def close(self) -> None:
+        if self.analysis is not None:
+            self.analysis.close()
+
+
+def start_entities(
+    store: pyoxigraph.Store,
+    report: Report,
+    gazetteers: Iterable[Gazetteer] = (),
+    glossary: Callable[[], list[dict]] | None = None,
+) -> Started | None:
+    """For a build: start analysing every text in worker processes, so the pool works while the
+    mention step runs (it neither reads nor writes what this step does). ``None`` where there is
+    too little text for a pool (``OVERLAP_MIN_CHARS``), or ``KG_BUILD_WORKERS=0``."""
+    rows = corpus_rows(store)
+    workers = build_worker_processes(sum(len(r["text"]) for r in rows), OVERLAP_MIN_CHARS)
+    if workers <= 0 or len(rows) <= _CHUNK:
+        return None
+    try:
+        cat = load_catalogue(store, report, list(gazetteers), glossary)
+    except KGError as exc:  # raised when the step runs, after the steps before it, as without the head start
+        return Started(error=exc)
+    return Started(cat, rows, Analysis([r["text"] for r in rows], cat, workers))
+
+
 def refresh_entities(
     store: pyoxigraph.Store,
     sources: Iterable[str] | None = None,
@@ -270,12 +331,14 @@ def refresh_entities(
     gazetteers: Iterable[Gazetteer] = (),
     changes: Changes | None = None,
     glossary: Callable[[], list[dict]] | None = None,
+    started: Started | None = None,
 ) -> int:
     """Recompute entity graphs: of the given source graphs, or of every source when ``None``.
 
     Each entity graph is replaced through :func:`~kg.store.changes.replace_graphs` (recorded in
     ``changes``). Returns the number of quads in the graphs written. Raises :class:`KGError` when
     the gazetteer and the glossary disagree (the write is then discarded by the caller's generation).
+    ``started``: what :func:`start_entities` began for this write (every source).
     """
     report = report if report is not None else Report()
     changes = changes if changes is not None else Changes(full=True)
@@ -284,7 +347,10 @@ def refresh_entities(
         sources = sorted(set(sources))
         if not sources:
             return 0
-    cat = load_catalogue(store, report, gazetteers, glossary)
+    if started is not None and started.error is not None:
+        raise started.error
+    cat = started.catalogue if started is not None else load_catalogue(store, report, gazetteers, glossary)
+    assert cat is not None
     finder = EntityFinder(cat.entries.values(), cat.other_terms)
     where, _file_of = _locator(store, gazetteers)
     for c in finder.conflicts:
@@ -293,7 +359,12 @@ def refresh_entities(
             f"the name {c.form!r} belongs to entities {c.kept!r} and {c.dropped!r}; it is linked to {c.kept!r}",
             where(c.dropped, None, "name"),
         )
-    if sources is None:
+    if started is not None:
+        rows = started.rows
+        targets = {r["g"] for r in rows} | {
+            _GRAPH_PREFIX + g.value[len(ENTITY_GRAPH_PREFIX) :] for g in _entity_graphs(store)
+        }
+    elif sources is None:
         rows = corpus_rows(store)
         targets = {r["g"] for r in rows} | {
             _GRAPH_PREFIX + g.value[len(ENTITY_GRAPH_PREFIX) :] for g in _entity_graphs(store)
@@ -305,8 +376,9 @@ def refresh_entities(
     for r in run_select(store, "entity_found_types.rq"):
         found_types.setdefault(_entity_slug(r["e"]), (_CLASS_TYPE[r["class"]], r["name"] or _entity_slug(r["e"])))
     workers = entity_workers(sum(len(r["text"]) for r in rows))
-    by_source = entity_quads(finder, rows, found_types, cat, workers)
+    found = started.analysis if started is not None else None
+    by_source = entity_quads(finder, rows, found_types, cat, workers, found)
     return replace_graphs(store, ((entity_graph(s), by_source.get(s, [])) for s in sorted(targets)), changes)
 
 
-__all__ = ["refresh_entities", "load_catalogue", "entity_graph", "ENTITY_GRAPH_PREFIX"]
+__all__ = ["refresh_entities", "start_entities", "load_catalogue", "entity_graph", "ENTITY_GRAPH_PREFIX"]

@@ -30,6 +30,7 @@ Numbers from a shared machine are noisy: compare the ratios printed in one run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -461,6 +462,14 @@ def bench_http(store: Path, seconds: int, seed: int, work: Path) -> None:
         app.stop()
 
 
+@contextlib.contextmanager
+def stage(name: str):
+    """Say on stderr how long one part of the run took (the run's length is part of what --quick promises)."""
+    started = time.perf_counter()
+    yield
+    note(f"{name}: {time.perf_counter() - started:.1f} s")
+
+
 def machine() -> str:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return f"{os.cpu_count()} cores, load average {load:.1f} at start"
@@ -487,21 +496,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.http_only:
         bench_http(store, 5 if args.quick else 15, args.seed, work)
         return 0
+    started = time.perf_counter()
     shutil.rmtree(store, ignore_errors=True)
     shutil.rmtree(work / "corpus", ignore_errors=True)
     try:
         note(f"corpus of {episodes} episodes in {work}; {machine()}")
-        data, extra = make_corpus(work, episodes, terms, args.seed)
-        build_s = run_kg("build", "--data", str(data), "--store", str(store))
-        bench_ingest(store, extra, build_s, episodes)
+        with stage("corpus"):
+            data, extra = make_corpus(work, episodes, terms, args.seed)
+        with stage("build"):
+            build_s = run_kg("build", "--data", str(data), "--store", str(store))
+        with stage("ingest"):
+            bench_ingest(store, extra, build_s, episodes)
         budget = 4.0 if args.quick else 30.0
-        rdflib_load_s = bench_queries(store, args.samples, args.seed, budget, rdflib_too=not args.no_rdflib)
+        with stage("page queries and their baselines"):
+            rdflib_load_s = bench_queries(store, args.samples, args.seed, budget, rdflib_too=not args.no_rdflib)
         baselines = {"episodes_per_s": round(episodes / build_s, 1)}
         if rdflib_load_s is not None:
             baselines["rdflib_load_s"] = round(rdflib_load_s, 2)
         emit("build_s", build_s, "s", baselines, episodes=episodes)
         if not args.no_http:
-            bench_http(store, 5 if args.quick else 15, args.seed, work)
+            with stage("HTTP"):
+                bench_http(store, 5 if args.quick else 15, args.seed, work)
+        note(f"all: {time.perf_counter() - started:.1f} s")
     finally:
         if not args.keep and args.work is None:
             shutil.rmtree(work, ignore_errors=True)

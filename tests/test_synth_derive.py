@@ -227,3 +227,16 @@ def test_a_bad_feed_among_many_fails_the_build_and_names_it(corpus, tmp_path):
     assert proc.returncode == 1
     assert "feed-0002.xml" in proc.stderr and "Traceback" not in proc.stderr
     assert current_generation(store) is None  # nothing was published
+
+
+def test_a_build_whose_gazetteer_contradicts_the_glossary_fails_with_its_pool_running(corpus, tmp_path):
+    # with workers the entity texts are analysed while the mention step runs (kg.entities.start_entities);
+    # the catalogue's error must still fail the build, name the file, and leave no pool or generation behind
+    data = tmp_path / "data"
+    shutil.copytree(corpus, data)
+    (data / "entities.yaml").write_text("entities:\n  - {id: dspark, name: DSpark, type: model}\n", encoding="utf-8")
+    store = tmp_path / "kg"
+    proc = kg_cmd("build", "--data", str(data), "--store", str(store), check=False, env={"KG_BUILD_WORKERS": "2"})
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "E075" in proc.stderr and "entity 'dspark' has two types" in proc.stderr, proc.stderr
+    assert current_generation(store) is None
