@@ -20,9 +20,10 @@ import pyoxigraph
 import pytest
 
 from conftest import ROOT, kg_cmd
-from kg import derive
+from kg import derive, enrich
 from kg.rdf.namespaces import DERIVED_GRAPH
 from kg.store.generations import current_generation
+from kg.store.oxigraph import glossary_rows
 
 SYNTH = ROOT / "scripts" / "synth.py"
 
@@ -97,6 +98,13 @@ def derived(store: Path) -> set[str]:
     return {str(q) for q in s.quads_for_pattern(None, None, None, DERIVED_GRAPH)}
 
 
+def kept_glossary_is_the_stores(store: Path) -> bool:
+    """The glossary rows a generation keeps for the next write (kg.enrich) are the store's own."""
+    gen = current_generation(store)
+    kept = json.loads((gen / enrich.GLOSSARY_FILE).read_text(encoding="utf-8"))["rows"]
+    return kept == glossary_rows(pyoxigraph.Store.read_only(str(gen)))
+
+
 def recomputed(store: Path, tmp_path: Path) -> set[str]:
     """The derived graph a full recompute gives for the store as it is now."""
     copy = tmp_path / f"copy-{len(list(tmp_path.iterdir()))}"
@@ -136,6 +144,7 @@ def test_ingest_updates_derived_edges_exactly_as_a_full_recompute(corpus, tmp_pa
     proc = kg_cmd("ingest", "feed", str(new_item), "--store", str(store))
     steps.append(("new episode", proc))
     assert derived(store) == recomputed(store, tmp_path)
+    assert kept_glossary_is_the_stores(store)  # kept from the build's
 
     # an existing episode changes its reading list and loses its chapters' text
     def edit(item: str) -> str:
@@ -169,6 +178,9 @@ def test_ingest_updates_derived_edges_exactly_as_a_full_recompute(corpus, tmp_pa
     edited_glossary.write_text(renamed, encoding="utf-8")
     steps.append(("glossary", kg_cmd("ingest", "glossary", str(edited_glossary), "--store", str(store))))
     assert derived(store) == recomputed(store, tmp_path)
+    assert kept_glossary_is_the_stores(store)  # made afresh: a label changed
+    now = glossary_rows(pyoxigraph.Store.read_only(str(current_generation(store))))
+    assert any(r["label"] == "token renamed" for r in now)
     for name, proc in steps:
         assert "replaced" in proc.stdout, (name, proc.stdout, proc.stderr)
     # the quad count an ingest reports is kept, not counted: it must still be right
