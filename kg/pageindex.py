@@ -231,9 +231,9 @@ class _Bound:
     def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
         from kg.store.oxigraph import run_select
 
-        if name in _READERS and len(bindings) == 1:
+        if name in _WHOLE_READERS and len(bindings) == 1:
             ((_var, value),) = bindings.items()
-            return _READERS[name](self.facts, [value.value]).get(value.value, [])
+            return _WHOLE_READERS[name](self.facts, [value.value]).get(value.value, [])
         return run_select(self.store, name, **bindings)
 
     def make(self, kind: str, key: str) -> dict[str, Any] | None:
@@ -1119,6 +1119,64 @@ def _explained_rows(facts: _Facts, t: str, episodes: Iterable[str]) -> list[dict
     return [{"t": t, **dict(zip(names, r, strict=True))} for r in sorted(rows, key=_explained_order)]
 
 
+def _paper_rows_of(facts: _Facts, p: str, episodes: Iterable[str]) -> list[dict[str, Any]]:
+    """The rows of ``paper_episodes.rq`` for paper ``p`` that belong to ``episodes``, in the query's
+    order: looked up from each episode's side (a paper many episodes recommend has thousands)."""
+    covers, has, to = facts.nodes(KG.covers), facts.nodes(KG.hasRecommendation), facts.nodes(KG.recommendedPaper)
+    note, number, name = facts.vals(KG.note), facts.vals(SCHEMA.episodeNumber), facts.vals(SCHEMA.name)
+    rows: dict[tuple, None] = {}
+    for e in episodes:
+        union = [(e, "covers", None)] if p in covers.get(e, ()) else []
+        for r in has.get(e, ()):
+            if p in to.get(r, ()):
+                union.extend((e, "recommends", no) for no in note.get(r) or _NONE)
+        for e2, how, no in union:
+            for n in number.get(e2) or _NONE:
+                for ti in name.get(e2) or _NONE:
+                    rows[(e2, n, ti, how, no)] = None
+    return [
+        {"p": p, "e": e, "number": n, "title": ti, "how": how, "note": no}
+        for e, n, ti, how, no in sorted(rows, key=lambda r: (r[3], _desc(r[1])))
+    ]
+
+
+class _PaperRows(_Bound):
+    """A paper's page with the rows of ``paper_episodes.rq`` of some episodes only (see :func:`_patched_paper`)."""
+
+    def __init__(self, bound: _Bound, rows: list[dict[str, Any]]):
+        self.store, self.facts, self.rows = bound.store, bound.facts, rows
+
+    def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
+        return list(self.rows) if name == "paper_episodes.rq" else super().select(name, **bindings)
+
+
+def _patched_paper(maker: _Bound, conn: sqlite3.Connection, key: str, episodes: set[str]) -> dict[str, Any] | None:
+    """A paper's page re-made without reading every episode that covers or recommends it: as
+    :func:`_patched_term` does for a term (its own fields and co-recommended papers afresh, the rows
+    of the changed ``episodes`` afresh, the others kept, merged in the page's order: newest number
+    first). ``None`` where that order could tie two episodes: the caller re-makes it whole."""
+    row = conn.execute("SELECT body FROM pages WHERE kind = 'paper' AND key = ?", (key,)).fetchone()
+    if row is None:
+        return None
+    old = json.loads(row[0])
+    changed = {local_id(e, "episode") for e in episodes}
+    from kg.store.oxigraph import OxigraphStore
+
+    p = entry_iri("paper", key)
+    fresh = OxigraphStore.paper(_PaperRows(maker, _paper_rows_of(maker.facts, p, sorted(episodes))), key)
+    if fresh is None:
+        return None
+    for field in ("covered_by", "recommended_by"):
+        merged = [x for x in old.get(field, []) if x["id"] not in changed] + fresh[field]
+        numbers: dict[Any, str] = {}
+        for x in merged:
+            if x["number"] is None or numbers.setdefault(x["number"], x["id"]) != x["id"]:
+                return None
+        merged.sort(key=lambda x: -x["number"])
+        fresh[field] = merged
+    return fresh
+
+
 def _explained_order(r: tuple) -> tuple:
     n, start = r[1], r[5]
     return (r[7], (0, -n) if n is not None else (1, 0), (0, 0) if start is None else (1, start))
@@ -1195,6 +1253,8 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
                     data = None
                 elif kind == "term":
                     data = _patched_term(maker, conn, key, changed_episodes) or maker.make(kind, key)
+                elif kind == "paper":
+                    data = _patched_paper(maker, conn, key, changed_episodes) or maker.make(kind, key)
                 else:
                     data = maker.make(kind, key)
                 _write(conn, kind, key, data)

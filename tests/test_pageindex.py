@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -266,5 +267,17 @@ def test_every_entry_of_a_synthetic_corpus_is_what_the_queries_make(tmp_path):
     kg_cmd("build", "--data", str(data), "--store", str(store))
     assert assert_index_is_the_query_path(store) > 500
     proc = kg_cmd("ingest", "feed", str(new_item), "--store", str(store))
+    assert "replaced" in proc.stdout, proc.stdout + proc.stderr
+    assert assert_index_is_the_query_path(store) > 500
+
+    # an episode retitled and without its reading list: the papers it recommended lose a row, and the
+    # pages patched rather than re-made (kg.pageindex._patched_paper, _patched_term) must still agree
+    def edit(item: str) -> str:
+        item = re.sub(r"<title>(.*?)</title>", r"<title>Retitled \1</title>", item, count=1)
+        return re.sub(r"Recommended Reading: .*?</description>", "</description>", item, flags=re.S)
+
+    changed = one_item_feed(data / "feed-0002.xml", 3, tmp_path / "changed.xml", edit)
+    assert "Retitled" in changed.read_text(encoding="utf-8")
+    proc = kg_cmd("ingest", "feed", str(changed), "--store", str(store))
     assert "replaced" in proc.stdout, proc.stdout + proc.stderr
     assert assert_index_is_the_query_path(store) > 500
