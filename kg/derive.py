@@ -35,7 +35,7 @@ import json
 import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -163,7 +163,7 @@ def _grouped(store: pyoxigraph.Store, *predicates: NamedNode) -> dict[str, set[s
 
 
 def read_all(
-    store: pyoxigraph.Store, mentions: dict[str, set[str]] | None = None
+    store: pyoxigraph.Store, mentions: Mapping[str, Iterable[str]] | None = None
 ) -> dict[str, tuple[set[tuple[str, int]], set[str]]]:
     """Every episode's raw features and reading list: one scan of each predicate, joined here.
 
@@ -189,7 +189,7 @@ def read_all(
             eps[e][1].update(fs)
     terms = _grouped(store, KG.explains) if mentions is not None else _grouped(store, KG.explains, KG.mentions)
     for x, ts in (mentions or {}).items():
-        terms[x] |= ts
+        terms[x].update(ts)
     for x, fs in terms.items():
         feats = [(f, TERM) for f in fs]
         if x in eps:
@@ -404,7 +404,7 @@ class DerivedIndex:
 
     # -- building from a snapshot ----------------------------------------------------
     @classmethod
-    def from_store(cls, store: pyoxigraph.Store, mentions: dict[str, set[str]] | None = None) -> DerivedIndex:
+    def from_store(cls, store: pyoxigraph.Store, mentions: Mapping[str, Iterable[str]] | None = None) -> DerivedIndex:
         idx = cls()
         raw = read_all(store, mentions)
         known = read_labels(store)
@@ -691,7 +691,7 @@ def _provenance() -> list[Quad]:
 # --------------------------------------------------------------------------------------
 
 
-def compute_index(store: pyoxigraph.Store, mentions: dict[str, set[str]] | None = None) -> DerivedIndex:
+def compute_index(store: pyoxigraph.Store, mentions: Mapping[str, Iterable[str]] | None = None) -> DerivedIndex:
     idx = DerivedIndex.from_store(store, mentions)
     idx.recompute(range(len(idx.episodes)))
     idx.all_co()
@@ -733,7 +733,9 @@ def derived_quads(store: pyoxigraph.Store) -> list[Quad]:
     return list(pyoxigraph.parse(index_nq(compute_index(store)), format=RdfFormat.N_QUADS))
 
 
-def rebuild(store: pyoxigraph.Store, target: Path | None = None, mentions: dict[str, set[str]] | None = None) -> Stats:
+def rebuild(
+    store: pyoxigraph.Store, target: Path | None = None, mentions: Mapping[str, Iterable[str]] | None = None
+) -> Stats:
     """Recompute the whole derived graph (and its index, saved into ``target``); ``mentions`` as for
     :func:`read_all`."""
     idx = compute_index(store, mentions)

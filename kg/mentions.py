@@ -95,11 +95,14 @@ def _bulk_load_mentions(
     store: pyoxigraph.Store,
     linker: Linker,
     rows: list[tuple[str, str, str]],
-    edges: dict[str, set[str]] | None = None,
+    edges: dict[str, dict[str, int]] | None = None,
+    slugs: dict[str, str] | None = None,
 ) -> int:
     """A build's mention graphs, written as N-Quads text and bulk-loaded: the same quads as
     :func:`mention_quads`, without making four million quad objects at 10,000 episodes.
-    ``edges`` collects the ``kg:mentions`` edges written (text node -> term IRIs)."""
+    ``edges`` collects the ``kg:mentions`` edges written with their counts (text node -> term IRI
+    -> count; ``-1`` where one text node's graphs count a term differently), ``slugs`` the slug of
+    each term IRI (the mention node of a term in a text is ``<text node>/mention/<slug>``)."""
     p_mentions, p_in, p_of, p_count = (
         f"<{p.value}>" for p in (KG.mentions, KG.mentionIn, KG.mentionOf, KG.mentionCount)
     )
@@ -114,8 +117,14 @@ def _bulk_load_mentions(
         for slug in c:
             if slug not in term_of:
                 term_of[slug] = term_iri(slug).value
+                if slugs is not None:
+                    slugs[term_of[slug]] = slug
         if edges is not None:
-            edges.setdefault(node, set()).update(term_of[slug] for slug in c)
+            have = edges.setdefault(node, {})
+            for slug, k in c.items():
+                t = term_of[slug]
+                if have.setdefault(t, k) != k:
+                    have[t] = -1
         odd = Counter({slug: k for slug, k in c.items() if not _PLAIN_SLUG.fullmatch(slug)})
         if odd:  # a slug that would need escaping: pyoxigraph writes those
             quads = _node_quads(g, node, odd)
@@ -169,8 +178,8 @@ def refresh_mentions(
         return 0
     linker = Linker.from_rows(glossary()) if glossary is not None else store_linker(store)
     if changes.full and not _mention_graphs(store):  # a build: nothing to replace
-        changes.mentions = {}
-        written = _bulk_load_mentions(store, linker, rows, changes.mentions)
+        changes.mentions, changes.mention_slugs = {}, {}
+        written = _bulk_load_mentions(store, linker, rows, changes.mentions, changes.mention_slugs)
         changes.quad_delta += written
         return written
     by_graph = mention_quads(linker, rows)

@@ -75,7 +75,7 @@ import pyoxigraph
 from pyoxigraph import NamedNode
 
 from kg import queries
-from kg.rdf.namespaces import DATA_NS, KG, RDF, SCHEMA, SKOS, iri, local_id
+from kg.rdf.namespaces import DATA_NS, KG, RDF, SCHEMA, SKOS, XSD, iri, local_id
 from kg.store.changes import Changes
 
 log = logging.getLogger("kg.pageindex")
@@ -245,9 +245,11 @@ class _Bound:
 class _Prefetched(_Bound):
     """``select`` answered from one unbound run of each query, grouped by the variable bound."""
 
-    def __init__(self, store: pyoxigraph.Store):
+    def __init__(self, store: pyoxigraph.Store, mentions: Mentions | None = None):
         super().__init__(store)
         self.facts = _Facts(store, whole=True)
+        if mentions is not None:
+            self.facts.seed_mentions(*mentions)
         self._groups: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = {}
 
     def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
@@ -377,6 +379,55 @@ class _Facts:
         self._maps[(key, "vals")] = vals
         self._maps[(key, "nodes")] = nodes if mixed else vals
         self._maps[(key, "inv")] = inv
+
+    def seed_mentions(self, counts: dict[str, dict[str, int]], slugs: dict[str, str]) -> bool:
+        """Take what :func:`_term_explained` reads of the mention nodes (``kg:mentionOf``, ``kg:mentionIn``,
+        ``kg:mentionCount``) from what a build's mention step wrote (``counts``: text node -> term IRI ->
+        count; ``slugs``: term IRI -> slug, as :mod:`kg.mentions` names the nodes), instead of reading
+        back the three quads of each of a million mention nodes; any such quad in a graph that step did
+        not write is read from the store. The readers' rows do not depend on the order of these lists
+        (they are collected into sets and sorted). False (nothing taken) where a text node's graphs
+        counted a term differently (the store then holds two counts)."""
+        from kg.mentions import MENTION_GRAPH_PREFIX
+        from kg.store.oxigraph import py
+
+        of: dict[str, list[str]] = {}
+        within: dict[str, list[str]] = {}
+        count: dict[str, list[Any]] = {}
+        value: dict[int, Any] = {}
+        for node, terms in counts.items():
+            for t, k in terms.items():
+                if k < 0:
+                    return False
+                m = f"{node}/mention/{slugs[t]}"
+                of.setdefault(t, []).append(m)
+                within[m] = [node]
+                v = value.get(k)
+                if v is None:
+                    v = value[k] = py(pyoxigraph.Literal(str(k), datatype=XSD.integer))
+                count[m] = [v]
+        for g in self.store.named_graphs():
+            if not isinstance(g, NamedNode) or g.value.startswith(MENTION_GRAPH_PREFIX):
+                continue
+            for p, into in ((KG.mentionOf, None), (KG.mentionIn, within), (KG.mentionCount, count)):
+                for q in self.store.quads_for_pattern(None, p, None, g):
+                    if type(q.subject) is not NamedNode:
+                        continue
+                    s, o = q.subject.value, q.object
+                    if into is None:
+                        if type(o) is NamedNode and s not in of.setdefault(o.value, []):
+                            of[o.value].append(s)
+                        continue
+                    v = o.value if into is within else py(o)
+                    if into is within and type(o) is not NamedNode:
+                        continue
+                    have = into.setdefault(s, [])
+                    if v not in have:
+                        have.append(v)
+        self._maps[(KG.mentionOf.value, "inv")] = of
+        self._maps[(KG.mentionIn.value, "nodes")] = within
+        self._maps[(KG.mentionCount.value, "vals")] = count
+        return True
 
     def typed(self, cls: NamedNode) -> Any:
         """The IRIs of the nodes typed ``cls`` (supports ``in``; iterates in the store's order in a build)."""
@@ -897,12 +948,16 @@ def _write(conn: sqlite3.Connection, kind: str, key: str, data: dict[str, Any] |
     conn.executemany("INSERT OR IGNORE INTO refs VALUES (?, ?, ?)", [(r, kind, key) for r in refs])
 
 
-def build(store: pyoxigraph.Store, target: Path) -> Stats:
-    """Make the whole index of ``store`` into ``target`` (a generation directory)."""
+Mentions = tuple[dict[str, dict[str, int]], dict[str, str]]
+
+
+def build(store: pyoxigraph.Store, target: Path, mentions: Mentions | None = None) -> Stats:
+    """Make the whole index of ``store`` into ``target`` (a generation directory); ``mentions``: what a
+    build's mention step wrote (:attr:`Changes.mentions`, :attr:`Changes.mention_slugs`)."""
     started = time.perf_counter()
     path, tmp = Path(target) / INDEX_FILE, Path(target) / (INDEX_FILE + ".tmp")
     tmp.unlink(missing_ok=True)
-    maker = _Prefetched(store)
+    maker = _Prefetched(store, mentions)
     conn = _connect(tmp)
     n = 0
     try:
@@ -1217,7 +1272,8 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
         return Stats("skipped")
     previous = Path(changes.previous) / INDEX_FILE if changes.previous is not None else None
     if changes.full or changes.rewrote_all or previous is None or PageIndex.open(changes.previous) is None:
-        return build(store, changes.target)
+        written = changes.mentions, changes.mention_slugs
+        return build(store, changes.target, written if written[0] is not None and written[1] is not None else None)
     started = time.perf_counter()
     path, tmp = Path(changes.target) / INDEX_FILE, Path(changes.target) / (INDEX_FILE + ".tmp")
     shutil.copyfile(previous, tmp)

@@ -44,9 +44,11 @@ class Changes:
     previous: Path | None = None
     target: Path | None = None
     quad_delta: int = 0  # quads added minus quads removed by this write (kept so nobody counts the store)
-    # the kg:mentions edges a build wrote (text node IRI -> term IRIs), so the steps after it need not
-    # read millions of quads back; None when the step did not record them (an ingest)
-    mentions: dict[str, set[str]] | None = None
+    # the kg:mentions edges a build wrote with their counts (text node IRI -> term IRI -> count; -1:
+    # counted differently by two graphs), and each term's slug, so the steps after it need not read
+    # millions of quads back; None when the step did not record them (an ingest)
+    mentions: dict[str, dict[str, int]] | None = None
+    mention_slugs: dict[str, str] | None = None
     # the related rows an ingest's derived-edge step rewrote: episode IRI -> [(other episode IRI,
     # weight, reason)], so the page index renews those lists without reading them back
     related: dict[str, list[tuple[str, object, str]]] = field(default_factory=dict)
