@@ -311,12 +311,12 @@ def start_entities(
     glossary: Callable[[], list[dict]] | None = None,
 ) -> Started | None:
     """For a build: start analysing every text in worker processes, so the pool works while the
-    mention step runs (it neither reads nor writes what this step does). ``None`` where there is
-    too little text for a pool (``OVERLAP_MIN_CHARS``), or ``KG_BUILD_WORKERS=0``."""
+    mention step runs (it neither reads nor writes what this step does). With too little text for
+    a pool (``OVERLAP_MIN_CHARS``), or ``KG_BUILD_WORKERS=0``, only the texts are read (once)."""
     rows = corpus_rows(store)
     workers = build_worker_processes(sum(len(r["text"]) for r in rows), OVERLAP_MIN_CHARS)
     if workers <= 0 or len(rows) <= _CHUNK:
-        return None
+        return Started(rows=rows)
     try:
         cat = load_catalogue(store, report, list(gazetteers), glossary)
     except KGError as exc:  # raised when the step runs, after the steps before it, as without the head start
@@ -349,8 +349,9 @@ def refresh_entities(
             return 0
     if started is not None and started.error is not None:
         raise started.error
-    cat = started.catalogue if started is not None else load_catalogue(store, report, gazetteers, glossary)
-    assert cat is not None
+    cat = started.catalogue if started is not None else None
+    if cat is None:
+        cat = load_catalogue(store, report, gazetteers, glossary)
     finder = EntityFinder(cat.entries.values(), cat.other_terms)
     where, _file_of = _locator(store, gazetteers)
     for c in finder.conflicts:
