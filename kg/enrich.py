@@ -102,7 +102,7 @@ def entity_edges(store: pyoxigraph.Store, changes: Changes, progress: Progress, 
     relinking = (_GRAPH + "glossary/", _GRAPH + "gazetteer/")
     relink_all = changes.full or any(g.startswith(relinking) for g in changes.graphs)
     sources = None if relink_all else [g for g in changes.graphs if is_source_with_text(g)]
-    started = inputs.entities if relink_all and changes.full else None
+    started = inputs.entities if changes.full else None
     glossary = lambda: inputs.glossary(store)  # noqa: E731
     n = refresh_entities(store, sources, inputs.report, inputs.gazetteers, changes, glossary, started)
     progress(f"entity graphs: {n} quads written")

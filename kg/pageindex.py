@@ -406,24 +406,25 @@ class _Facts:
                 if v is None:
                     v = value[k] = py(pyoxigraph.Literal(str(k), datatype=XSD.integer))
                 count[m] = [v]
+        def add(into: dict[str, list[Any]], key: str, v: Any) -> None:
+            have = into.setdefault(key, [])
+            if v not in have:
+                have.append(v)
+
         for g in self.store.named_graphs():
             if not isinstance(g, NamedNode) or g.value.startswith(MENTION_GRAPH_PREFIX):
                 continue
-            for p, into in ((KG.mentionOf, None), (KG.mentionIn, within), (KG.mentionCount, count)):
+            for p in (KG.mentionOf, KG.mentionIn, KG.mentionCount):
                 for q in self.store.quads_for_pattern(None, p, None, g):
-                    if type(q.subject) is not NamedNode:
+                    s, o = q.subject, q.object
+                    if type(s) is not NamedNode:
                         continue
-                    s, o = q.subject.value, q.object
-                    if into is None:
-                        if type(o) is NamedNode and s not in of.setdefault(o.value, []):
-                            of[o.value].append(s)
-                        continue
-                    v = o.value if into is within else py(o)
-                    if into is within and type(o) is not NamedNode:
-                        continue
-                    have = into.setdefault(s, [])
-                    if v not in have:
-                        have.append(v)
+                    if p == KG.mentionCount:
+                        add(count, s.value, py(o))
+                    elif type(o) is NamedNode and p == KG.mentionOf:
+                        add(of, o.value, s.value)
+                    elif type(o) is NamedNode:
+                        add(within, s.value, o.value)
         self._maps[(KG.mentionOf.value, "inv")] = of
         self._maps[(KG.mentionIn.value, "nodes")] = within
         self._maps[(KG.mentionCount.value, "vals")] = count
@@ -731,19 +732,29 @@ def _episode_related(facts: _Facts, keys: Iterable[str] | None) -> dict[str, lis
     reason, name, number = facts.vals(KG.reason), facts.vals(SCHEMA.name), facts.vals(SCHEMA.episodeNumber)
     out: dict[str, list[dict[str, Any]]] = {}
     for e in _keys(facts, keys, KG.Episode):
-        rows: dict[tuple, None] = {}
-        for rel in has.get(e, ()):
-            for o in to.get(rel, ()):
-                for w, why, ti, n in product(
-                    weight.get(rel, ()), reason.get(rel, ()), name.get(o) or _NONE, number.get(o) or _NONE
-                ):
-                    rows[(o, w, why, ti, n)] = None
+        links = [
+            (o, w, why)
+            for rel in has.get(e, ())
+            for o in to.get(rel, ())
+            for w, why in product(weight.get(rel, ()), reason.get(rel, ()))
+        ]
+        rows = _related_rows(e, links, name, number)
         if rows:
-            out[e] = [
-                {"e": e, "other": o, "weight": w, "reason": why, "title": ti, "number": n}
-                for o, w, why, ti, n in sorted(rows, key=lambda r: (-r[1], _asc(r[4])))
-            ]
+            out[e] = rows
     return out
+
+
+def _related_rows(e: str, links: Iterable[tuple[str, Any, str]], name: Any, number: Any) -> list[dict[str, Any]]:
+    """The rows of ``episode_related.rq`` for episode ``e`` from its ``(other, weight, reason)`` links:
+    each other episode's titles and numbers joined in, DISTINCT, in the query's order."""
+    rows: dict[tuple, None] = {}
+    for o, w, why in links:
+        for ti, n in product(name.get(o) or _NONE, number.get(o) or _NONE):
+            rows[(o, w, why, ti, n)] = None
+    return [
+        {"e": e, "other": o, "weight": w, "reason": why, "title": ti, "number": n}
+        for o, w, why, ti, n in sorted(rows, key=lambda r: (-r[1], _asc(r[4])))
+    ]
 
 
 def _paper_episodes(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
@@ -755,17 +766,24 @@ def _paper_episodes(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list
         for r in recommending.get(p, ()):
             for e in has.get(r, ()):
                 union.extend((e, "recommends", no) for no in note.get(r) or _NONE)
-        rows: dict[tuple, None] = {}
-        for e, how, no in union:
-            for n in number.get(e) or _NONE:
-                for ti in name.get(e) or _NONE:
-                    rows[(e, n, ti, how, no)] = None
+        rows = _paper_rows(p, union, number, name)
         if rows:
-            out[p] = [
-                {"p": p, "e": e, "number": n, "title": ti, "how": how, "note": no}
-                for e, n, ti, how, no in sorted(rows, key=lambda r: (r[3], _desc(r[1])))
-            ]
+            out[p] = rows
     return out
+
+
+def _paper_rows(p: str, union: Iterable[tuple[str, str, Any]], number: Any, name: Any) -> list[dict[str, Any]]:
+    """The rows of ``paper_episodes.rq`` for paper ``p`` from its ``(episode, how, note)`` links: each
+    episode's numbers and titles joined in, DISTINCT, in the query's order."""
+    rows: dict[tuple, None] = {}
+    for e, how, no in union:
+        for n in number.get(e) or _NONE:
+            for ti in name.get(e) or _NONE:
+                rows[(e, n, ti, how, no)] = None
+    return [
+        {"p": p, "e": e, "number": n, "title": ti, "how": how, "note": no}
+        for e, n, ti, how, no in sorted(rows, key=lambda r: (r[3], _desc(r[1])))
+    ]
 
 
 def _paper_corecommended(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
@@ -1091,17 +1109,11 @@ def _handed_related(
         given = handed.get(e)
         if given is None:
             continue
-        rows: dict[tuple, None] = {}
-        for o, w, why in given:
-            for ti, n in product(name.get(o) or _NONE, number.get(o) or _NONE):
-                rows[(o, w, why, ti, n)] = None
-        order = sorted(rows, key=lambda r: (-r[1], _asc(r[4])))
-        ties = {(r[1], r[4]) for r in order}
-        if len(ties) < len({(r[0], r[1], r[4]) for r in order}):
+        rows = _related_rows(e, given, name, number)
+        ties = {(r["weight"], r["number"]) for r in rows}
+        if len(ties) < len({(r["other"], r["weight"], r["number"]) for r in rows}):
             continue
-        out[e] = [
-            {"e": e, "other": o, "weight": w, "reason": why, "title": ti, "number": n} for o, w, why, ti, n in order
-        ]
+        out[e] = rows
     return out
 
 
@@ -1113,10 +1125,9 @@ def _patched_related(
     :func:`_episode_related` / :func:`_paper_corecommended` for every list to renew at once)."""
     from kg.store.oxigraph import co_recommended_items, related_items
 
-    row = conn.execute("SELECT body FROM pages WHERE kind = ? AND key = ?", (kind, key)).fetchone()
-    if row is None:
+    page = _old_page(conn, kind, key)
+    if page is None:
         return None
-    page = json.loads(row[0])
     if kind == "episode":
         page["related"] = related_items(rows.get(entry_iri("episode", key), []))
     else:
@@ -1125,13 +1136,35 @@ def _patched_related(
 
 
 class _Restricted(_Bound):
-    """A term's page with the rows of ``term_explained.rq`` of some episodes only (see :func:`_patched_term`)."""
+    """A page with the rows of one query (``term_explained.rq``, ``paper_episodes.rq``) of some episodes
+    only (see :func:`_patched_term`, :func:`_patched_paper`)."""
 
-    def __init__(self, bound: _Bound, rows: list[dict[str, Any]]):
-        self.store, self.facts, self.rows = bound.store, bound.facts, rows
+    def __init__(self, bound: _Bound, query: str, rows: list[dict[str, Any]]):
+        self.store, self.facts, self.query, self.rows = bound.store, bound.facts, query, rows
 
     def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
-        return list(self.rows) if name == "term_explained.rq" else super().select(name, **bindings)
+        return list(self.rows) if name == self.query else super().select(name, **bindings)
+
+
+def _old_page(conn: sqlite3.Connection, kind: str, key: str) -> dict[str, Any] | None:
+    """The entry's record as the index being updated holds it (before this write)."""
+    row = conn.execute("SELECT body FROM pages WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+    return json.loads(row[0]) if row is not None else None
+
+
+def _merged(
+    old: list[dict[str, Any]], fresh: list[dict[str, Any]], ident: str, changed: set[str],
+    numbers: dict[Any, str], order: Any,
+) -> list[dict[str, Any]] | None:  # fmt: skip
+    """A patched page's list: the rows of episodes not ``changed`` kept from ``old``, the ``fresh`` rows
+    of the changed ones, sorted by ``order``; ``None`` where two episodes could tie in that order
+    (a row without a number, or one number on two episodes, recorded across lists in ``numbers``)."""
+    merged = [x for x in old if x[ident] not in changed] + fresh
+    for x in merged:
+        if x["number"] is None or numbers.setdefault(x["number"], x[ident]) != x[ident]:
+            return None
+    merged.sort(key=order)
+    return merged
 
 
 def _explained_rows(facts: _Facts, t: str, episodes: Iterable[str]) -> list[dict[str, Any]]:
@@ -1179,30 +1212,14 @@ def _paper_rows_of(facts: _Facts, p: str, episodes: Iterable[str]) -> list[dict[
     order: looked up from each episode's side (a paper many episodes recommend has thousands)."""
     covers, has, to = facts.nodes(KG.covers), facts.nodes(KG.hasRecommendation), facts.nodes(KG.recommendedPaper)
     note, number, name = facts.vals(KG.note), facts.vals(SCHEMA.episodeNumber), facts.vals(SCHEMA.name)
-    rows: dict[tuple, None] = {}
+    union: list[tuple[str, str, Any]] = []
     for e in episodes:
-        union = [(e, "covers", None)] if p in covers.get(e, ()) else []
+        if p in covers.get(e, ()):
+            union.append((e, "covers", None))
         for r in has.get(e, ()):
             if p in to.get(r, ()):
                 union.extend((e, "recommends", no) for no in note.get(r) or _NONE)
-        for e2, how, no in union:
-            for n in number.get(e2) or _NONE:
-                for ti in name.get(e2) or _NONE:
-                    rows[(e2, n, ti, how, no)] = None
-    return [
-        {"p": p, "e": e, "number": n, "title": ti, "how": how, "note": no}
-        for e, n, ti, how, no in sorted(rows, key=lambda r: (r[3], _desc(r[1])))
-    ]
-
-
-class _PaperRows(_Bound):
-    """A paper's page with the rows of ``paper_episodes.rq`` of some episodes only (see :func:`_patched_paper`)."""
-
-    def __init__(self, bound: _Bound, rows: list[dict[str, Any]]):
-        self.store, self.facts, self.rows = bound.store, bound.facts, rows
-
-    def select(self, name: str, **bindings: Any) -> list[dict[str, Any]]:
-        return list(self.rows) if name == "paper_episodes.rq" else super().select(name, **bindings)
+    return _paper_rows(p, union, number, name)
 
 
 def _patched_paper(maker: _Bound, conn: sqlite3.Connection, key: str, episodes: set[str]) -> dict[str, Any] | None:
@@ -1210,24 +1227,20 @@ def _patched_paper(maker: _Bound, conn: sqlite3.Connection, key: str, episodes: 
     :func:`_patched_term` does for a term (its own fields and co-recommended papers afresh, the rows
     of the changed ``episodes`` afresh, the others kept, merged in the page's order: newest number
     first). ``None`` where that order could tie two episodes: the caller re-makes it whole."""
-    row = conn.execute("SELECT body FROM pages WHERE kind = 'paper' AND key = ?", (key,)).fetchone()
-    if row is None:
+    old = _old_page(conn, "paper", key)
+    if old is None:
         return None
-    old = json.loads(row[0])
     changed = {local_id(e, "episode") for e in episodes}
     from kg.store.oxigraph import OxigraphStore
 
-    p = entry_iri("paper", key)
-    fresh = OxigraphStore.paper(_PaperRows(maker, _paper_rows_of(maker.facts, p, sorted(episodes))), key)
+    rows = _paper_rows_of(maker.facts, entry_iri("paper", key), sorted(episodes))
+    fresh = OxigraphStore.paper(_Restricted(maker, "paper_episodes.rq", rows), key)
     if fresh is None:
         return None
     for field in ("covered_by", "recommended_by"):
-        merged = [x for x in old.get(field, []) if x["id"] not in changed] + fresh[field]
-        numbers: dict[Any, str] = {}
-        for x in merged:
-            if x["number"] is None or numbers.setdefault(x["number"], x["id"]) != x["id"]:
-                return None
-        merged.sort(key=lambda x: -x["number"])
+        merged = _merged(old.get(field, []), fresh[field], "id", changed, {}, lambda x: -x["number"])
+        if merged is None:
+            return None
         fresh[field] = merged
     return fresh
 
@@ -1242,25 +1255,24 @@ def _patched_term(maker: _Bound, conn: sqlite3.Connection, slug: str, episodes: 
     changed ``episodes`` afresh, the rows of every other episode kept from the previous page, merged
     in the page's order (newest number first, then chapter start). ``None`` where that order could
     tie two episodes (an episode without a number, or two with one): the caller re-makes it whole."""
-    row = conn.execute("SELECT body FROM pages WHERE kind = 'term' AND key = ?", (slug,)).fetchone()
-    if row is None:
+    old = _old_page(conn, "term", slug)
+    if old is None:
         return None
-    old = json.loads(row[0])
-    t = entry_iri("term", slug)
     changed = {local_id(e, "episode") for e in episodes}
     from kg.store.oxigraph import OxigraphStore
 
-    fresh = OxigraphStore.term(_Restricted(maker, _explained_rows(maker.facts, t, sorted(episodes))), slug)
+    rows = _explained_rows(maker.facts, entry_iri("term", slug), sorted(episodes))
+    fresh = OxigraphStore.term(_Restricted(maker, "term_explained.rq", rows), slug)
     if fresh is None:
         return None
-    numbers: dict[str, Any] = {}
+    numbers: dict[Any, str] = {}  # one episode per number across both lists
     for field in ("explained_in", "mentioned_in"):
-        kept = [x for x in old.get(field, []) if x["episode"] not in changed]
-        merged = kept + fresh[field]
-        for x in merged:
-            if x["number"] is None or numbers.setdefault(x["number"], x["episode"]) != x["episode"]:
-                return None
-        merged.sort(key=lambda x: (-x["number"], (0, 0) if x["start"] is None else (1, x["start"])))
+        merged = _merged(
+            old.get(field, []), fresh[field], "episode", changed, numbers,
+            lambda x: (-x["number"], (0, 0) if x["start"] is None else (1, x["start"])),
+        )  # fmt: skip
+        if merged is None:
+            return None
         fresh[field] = merged
     fresh["episode_count"] = len({x["episode"] for x in fresh["explained_in"] + fresh["mentioned_in"]})
     return fresh
@@ -1293,9 +1305,9 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
         conn.execute("BEGIN")
         # many related lists change together (a new episode moves the weights of its features): one
         # run of each query for all of them
-        related = _handed_related(maker.facts, changes.related, [entry_iri("episode", k) for k in related_only])
-        asked = [entry_iri("episode", k) for k in related_only if entry_iri("episode", k) not in related]
-        related.update(_select_many(store, "episode_related.rq", "e", asked))
+        renewed = [entry_iri("episode", k) for k in related_only]
+        related = _handed_related(maker.facts, changes.related, renewed)
+        related.update(_select_many(store, "episode_related.rq", "e", [e for e in renewed if e not in related]))
         co = _select_many(store, "paper_corecommended.rq", "p", [entry_iri("paper", k) for k in co_only])
         for key in sorted(related_only):
             page = _patched_related(conn, "episode", key, related)
