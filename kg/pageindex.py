@@ -642,70 +642,55 @@ _paper = _fields_reader(
 )  # fmt: skip
 
 
-def _episode_source(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
-    covers, ident, name = facts.nodes(KG.covers), facts.vals(SCHEMA.identifier), facts.vals(SCHEMA.name)
-    url, published = facts.vals(SCHEMA.url), facts.vals(SCHEMA.datePublished)
-    out: dict[str, list[dict[str, Any]]] = {}
-    for e in _keys(facts, keys, KG.Episode):
-        rows: dict[tuple, None] = {}
-        for p in covers.get(e, ()):
-            for k, ti, u, pu in product(
-                ident.get(p) or _NONE, name.get(p) or _NONE, url.get(p) or _NONE, published.get(p) or _NONE
-            ):
-                rows[(p, k, ti, u, pu)] = None
-        if rows:
-            out[e] = [{"e": e, "paper": p, "key": k, "title": ti, "url": u, "published": pu}
-                      for p, k, ti, u, pu in rows]  # fmt: skip
-    return out
+def _parts_reader(
+    has: NamedNode, node: str | None, fields: tuple[tuple[str, NamedNode, bool], ...], order: str | None
+) -> Any:
+    """``episode_source.rq`` / ``_takeaways`` / ``_chapters`` / ``_reading``: an episode's parts (the
+    objects of ``has``), each with its values of ``fields`` (``(column, predicate, required)``; not
+    required: OPTIONAL), one row per distinct combination, the part itself a column when ``node``
+    names one; sorted by the column ``order`` (stable), else in the store's order."""
+    names = ([node] if node else []) + [column for column, _, _ in fields]
+    at = names.index(order) if order else None
+
+    def read(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
+        parts = facts.nodes(has)
+        maps = [(facts.vals(pred), required) for _, pred, required in fields]
+        out: dict[str, list[dict[str, Any]]] = {}
+        for e in _keys(facts, keys, KG.Episode):
+            rows: dict[tuple, None] = {}
+            for c in parts.get(e, ()):
+                own = (c,) if node else ()
+                for combo in product(*(m.get(c, ()) if required else m.get(c) or _NONE for m, required in maps)):
+                    rows[own + combo] = None
+            if rows:
+                found = sorted(rows, key=lambda r: r[at]) if at is not None else rows
+                out[e] = [{"e": e, **dict(zip(names, r, strict=True))} for r in found]
+        return out
+
+    return read
 
 
-def _episode_takeaways(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
-    has, position, text = facts.nodes(KG.hasTakeaway), facts.vals(SCHEMA.position), facts.vals(SCHEMA.text)
-    out: dict[str, list[dict[str, Any]]] = {}
-    for e in _keys(facts, keys, KG.Episode):
-        rows = dict.fromkeys((pos, tx) for t in has.get(e, ()) for pos in position.get(t, ()) for tx in text.get(t, ()))
-        if rows:
-            out[e] = [{"e": e, "position": pos, "text": tx} for pos, tx in sorted(rows, key=lambda r: r[0])]
-    return out
-
-
-def _episode_chapters(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
-    has, position, stamp = facts.nodes(KG.hasChapter), facts.vals(SCHEMA.position), facts.vals(KG.timestamp)
-    start, name, desc = facts.vals(SCHEMA.startOffset), facts.vals(SCHEMA.name), facts.vals(SCHEMA.description)
-    out: dict[str, list[dict[str, Any]]] = {}
-    for e in _keys(facts, keys, KG.Episode):
-        rows: dict[tuple, None] = {}
-        for c in has.get(e, ()):
-            for pos, ts, st, ti, su in product(
-                position.get(c, ()), stamp.get(c, ()), start.get(c, ()), name.get(c) or _NONE, desc.get(c) or _NONE
-            ):
-                rows[(c, pos, ts, st, ti, su)] = None
-        if rows:
-            out[e] = [
-                {"e": e, "chapter": c, "position": pos, "timestamp": ts, "start": st, "title": ti, "summary": su}
-                for c, pos, ts, st, ti, su in sorted(rows, key=lambda r: r[1])
-            ]
-    return out
-
-
-def _episode_reading(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
-    has, position, name = facts.nodes(KG.hasRecommendation), facts.vals(SCHEMA.position), facts.vals(SCHEMA.name)
-    note, url, paper = facts.vals(KG.note), facts.vals(SCHEMA.url), facts.vals(KG.recommendedPaper)
-    out: dict[str, list[dict[str, Any]]] = {}
-    for e in _keys(facts, keys, KG.Episode):
-        rows: dict[tuple, None] = {}
-        for r in has.get(e, ()):
-            for pos, ti, no, u, pa in product(
-                position.get(r, ()), name.get(r) or _NONE, note.get(r) or _NONE, url.get(r) or _NONE,
-                paper.get(r) or _NONE,
-            ):  # fmt: skip
-                rows[(pos, ti, no, u, pa)] = None
-        if rows:
-            out[e] = [
-                {"e": e, "position": pos, "title": ti, "note": no, "url": u, "paper": pa}
-                for pos, ti, no, u, pa in sorted(rows, key=lambda r: r[0])
-            ]
-    return out
+_episode_source = _parts_reader(
+    KG.covers, "paper",
+    (("key", SCHEMA.identifier, False), ("title", SCHEMA.name, False), ("url", SCHEMA.url, False),
+     ("published", SCHEMA.datePublished, False)),
+    None,
+)  # fmt: skip
+_episode_takeaways = _parts_reader(
+    KG.hasTakeaway, None, (("position", SCHEMA.position, True), ("text", SCHEMA.text, True)), "position"
+)
+_episode_chapters = _parts_reader(
+    KG.hasChapter, "chapter",
+    (("position", SCHEMA.position, True), ("timestamp", KG.timestamp, True), ("start", SCHEMA.startOffset, True),
+     ("title", SCHEMA.name, False), ("summary", SCHEMA.description, False)),
+    "position",
+)  # fmt: skip
+_episode_reading = _parts_reader(
+    KG.hasRecommendation, None,
+    (("position", SCHEMA.position, True), ("title", SCHEMA.name, False), ("note", KG.note, False),
+     ("url", SCHEMA.url, False), ("paper", KG.recommendedPaper, False)),
+    "position",
+)  # fmt: skip
 
 
 def _episode_topics(facts: _Facts, keys: Iterable[str] | None) -> dict[str, list[dict[str, Any]]]:
