@@ -11,7 +11,7 @@ Prints JSON lines, one metric a line::
     {"metric": "<name>", "value": X, "unit": "…", "baselines": {"<name>": X, …}, …}
 
 * ``build_s`` -- ``kg build`` of a synthetic corpus (``scripts/synth.py``); baselines: episodes
-  per second, and loading the same graph (N-Quads) into rdflib's in-memory store;
+  per second, and loading the same graph into rdflib's in-memory store (``load_rdflib``);
 * ``ingest_one_s`` -- ``kg ingest feed`` of one new episode, related edges included (the CLI,
   start-up included); baselines: the same ingest in-process, the full build;
 * ``query_p99_ms`` (``"query"``: episode, paper, term, related) -- p50/p99 over random ids of the page
@@ -110,21 +110,49 @@ def run_kg(*args: str, env: dict | None = None) -> float:
     return time.perf_counter() - started
 
 
-def load_rdflib(store: Path) -> tuple[object, float]:
-    """The same graph in rdflib's in-memory store (the baseline), and how long loading it took."""
+def load_rdflib(st) -> tuple[object, float]:
+    """The same graph in rdflib's in-memory store (the baseline), and how long loading it took.
+
+    The page queries read the union of the named graphs (none has a ``GRAPH`` clause), so the baseline
+    is one plain rdflib ``Graph`` in its ``SimpleMemory`` store holding every triple once. Its terms are
+    made from the quads read straight out of the Oxigraph store. At 1,000 episodes that takes a quarter
+    of the time of exporting N-Quads and parsing them into an ``rdflib.Dataset`` (13 s against 54 s,
+    the export not counted), and the page queries return the same rows in the same order from both.
+    A quicker load only makes the baseline stronger.
+    """
     import gc
 
+    import pyoxigraph
     import rdflib
 
-    dump = store.parent / "graph.nq"
-    run_kg("export", "--store", str(store), "--format", "nq", str(dump))
     started = time.perf_counter()
-    ds = rdflib.Dataset(default_union=True)
-    ds.parse(dump, format="nquads")
+    graph = rdflib.Graph(store="SimpleMemory")
+    made: dict[object, object] = {}
+    xsd_string = "http://www.w3.org/2001/XMLSchema#string"
+
+    def term(t):
+        found = made.get(t)
+        if found is None:
+            if type(t) is pyoxigraph.NamedNode:
+                found = rdflib.URIRef(t.value)
+            elif type(t) is pyoxigraph.BlankNode:
+                found = rdflib.BNode(t.value)
+            elif t.language:
+                found = rdflib.Literal(t.value, lang=t.language)
+            elif t.datatype.value == xsd_string:  # a plain literal, as rdflib's parsers make it
+                found = rdflib.Literal(t.value)
+            else:
+                found = rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
+            made[t] = found
+        return found
+
+    add = graph.store.add
+    for q in st.raw.quads_for_pattern(None, None, None):
+        add((term(q.subject), term(q.predicate), term(q.object)), None)
     took = time.perf_counter() - started
-    dump.unlink()
-    gc.freeze()  # millions of rdflib objects must not slow every later garbage collection
-    return ds, took
+    made.clear()
+    gc.freeze()  # a million rdflib objects must not slow every later garbage collection
+    return graph, took
 
 
 def bench_ingest(store: Path, extra: list[Path], build_s: float, episodes: int) -> None:
@@ -229,21 +257,21 @@ def bench_queries(store: Path, samples: int, seed: int, budget_s: float, rdflib_
         mine[name] = timed(ours[name], ids[name])
         if index is not None:  # the same page data made by the named queries, as without the index
             by_query[name] = timed(live[name], ids[name], budget_s)
-    ds, rdflib_load_s = load_rdflib(store) if rdflib_too else (None, None)
+    rg, rdflib_load_s = load_rdflib(st) if rdflib_too else (None, None)
     for name in ("episode", "paper", "term", "related"):
         ms = mine[name]
         baselines: dict[str, float] = {}
         if name in by_query:
             baselines["oxigraph_queries_p50_ms"] = round(pct(by_query[name], 0.5), 2)
             baselines["oxigraph_queries_p99_ms"] = round(pct(by_query[name], 0.99), 2)
-        if ds is not None:
+        if rg is not None:
             var, files = PAGE_QUERIES[name]
             texts = [queries.load(f) for f in files]
 
             def rdflib_page(i, texts=texts, var=var, name=name):
                 node = rdflib.URIRef(iri_of[name](i).value)
                 for text in texts:
-                    list(ds.query(text, initBindings={var: node}))
+                    list(rg.query(text, initBindings={var: node}))
 
             base = timed(rdflib_page, ids[name][:samples], budget_s)
             baselines["rdflib_p50_ms"] = round(pct(base, 0.5), 2)
@@ -252,7 +280,7 @@ def bench_queries(store: Path, samples: int, seed: int, budget_s: float, rdflib_
                 related_text = PREFIXES + RELATED_AT_REQUEST
                 base = timed(
                     lambda i, q=related_text: list(
-                        ds.query(q, initBindings={"e": rdflib.URIRef(episode_iri(i).value)})
+                        rg.query(q, initBindings={"e": rdflib.URIRef(episode_iri(i).value)})
                     ),  # noqa: E501
                     ids[name],
                     budget_s,
