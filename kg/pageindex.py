@@ -382,20 +382,23 @@ class _Facts:
 
     def seed_mentions(self, counts: dict[str, dict[str, int]], slugs: dict[str, str]) -> bool:
         """Take what :func:`_term_explained` reads of the mention nodes (``kg:mentionOf``, ``kg:mentionIn``,
-        ``kg:mentionCount``) from what a build's mention step wrote (``counts``: text node -> term IRI ->
-        count; ``slugs``: term IRI -> slug, as :mod:`kg.mentions` names the nodes), instead of reading
-        back the three quads of each of a million mention nodes; any such quad in a graph that step did
-        not write is read from the store. The readers' rows do not depend on the order of these lists
-        (they are collected into sets and sorted). False (nothing taken) where a text node's graphs
-        counted a term differently (the store then holds two counts)."""
+        ``kg:mentionCount``), and the ``kg:mentions`` edges :func:`_episode_terms` and
+        :func:`_episode_chapter_terms` read, from what a build's mention step wrote (``counts``: text
+        node -> term IRI -> count; ``slugs``: term IRI -> slug, as :mod:`kg.mentions` names the nodes),
+        instead of reading back the four quads of each of a million (text, term) pairs; any such quad
+        in a graph that step did not write is read from the store. The readers' rows do not depend on
+        the order of these lists (they are collected into sets and sorted). False (nothing taken)
+        where a text node's graphs counted a term differently (the store then holds two counts)."""
         from kg.mentions import MENTION_GRAPH_PREFIX
         from kg.store.oxigraph import py
 
         of: dict[str, list[str]] = {}
         within: dict[str, list[str]] = {}
         count: dict[str, list[Any]] = {}
+        links: dict[str, list[str]] = {}
         value: dict[int, Any] = {}
         for node, terms in counts.items():
+            links[node] = list(terms)
             for t, k in terms.items():
                 if k < 0:
                     return False
@@ -414,18 +417,23 @@ class _Facts:
         for g in self.store.named_graphs():
             if not isinstance(g, NamedNode) or g.value.startswith(MENTION_GRAPH_PREFIX):
                 continue
-            for p in (KG.mentionOf, KG.mentionIn, KG.mentionCount):
+            for p in (KG.mentionOf, KG.mentionIn, KG.mentionCount, KG.mentions):
                 for q in self.store.quads_for_pattern(None, p, None, g):
                     s, o = q.subject, q.object
                     if type(s) is not NamedNode:
                         continue
                     if p == KG.mentionCount:
                         add(count, s.value, py(o))
-                    elif type(o) is NamedNode and p == KG.mentionOf:
+                    elif type(o) is not NamedNode:
+                        continue
+                    elif p == KG.mentionOf:
                         add(of, o.value, s.value)
-                    elif type(o) is NamedNode:
+                    elif p == KG.mentionIn:
                         add(within, s.value, o.value)
+                    else:
+                        add(links, s.value, o.value)
         self._maps[(KG.mentionOf.value, "inv")] = of
+        self._maps[(KG.mentions.value, "nodes")] = links
         self._maps[(KG.mentionIn.value, "nodes")] = within
         self._maps[(KG.mentionCount.value, "vals")] = count
         return True
