@@ -29,6 +29,7 @@ from kg.rdf.namespaces import KG, RDF, SKOS
 from kg.records import Gazetteer
 from kg.store.changes import Changes
 from kg.store.oxigraph import glossary_rows
+from kg.texts import MentionRow, SourceTexts
 
 Progress = Callable[[str], None]
 _GRAPH = "https://paperdive.ai/id/graph/"
@@ -50,6 +51,7 @@ class Inputs:
     _glossary: list[dict] | None = None
     entities: Started | None = None  # a build's entity step, begun before the mention step
     changes: Changes | None = None
+    texts: list[MentionRow] | None = None  # a build's mention texts, as its sources were written
 
     def glossary(self, store: pyoxigraph.Store) -> list[dict]:
         """The glossary rows in the store, read once per write (no step writes the glossary): those
@@ -90,7 +92,8 @@ class Inputs:
 
 def mention_edges(store: pyoxigraph.Store, changes: Changes, progress: Progress, inputs: Inputs) -> None:
     """Which chapter, summary, takeaway, review paragraph and topic uses which term (:mod:`kg.mentions`)."""
-    progress(f"mention edges: {refresh_mentions(store, changes, lambda: inputs.glossary(store))} quads written")
+    rows, inputs.texts = inputs.texts, None
+    progress(f"mention edges: {refresh_mentions(store, changes, lambda: inputs.glossary(store), rows)} quads written")
 
 
 def entity_edges(store: pyoxigraph.Store, changes: Changes, progress: Progress, inputs: Inputs) -> None:
@@ -135,11 +138,20 @@ def enrich(
     progress: Progress = lambda _m: None,
     report: Report | None = None,
     gazetteers: Iterable[Gazetteer] = (),
+    texts: SourceTexts | None = None,
 ) -> None:
+    """Run the steps. ``texts``: for a build, the texts of the graphs its sources wrote
+    (:mod:`kg.texts`), which the mention and entity steps would otherwise read back."""
     changes = changes if changes is not None else Changes(full=True)
     inputs = Inputs(report if report is not None else Report(), list(gazetteers), changes=changes)
+    entity_rows = None
+    if changes.full and texts is not None:
+        inputs.texts, entity_rows = texts.mention_rows(), texts.entity_rows()
+        texts.by_graph.clear()
     if changes.full:  # the texts are analysed in worker processes while the mention step runs here
-        inputs.entities = start_entities(store, inputs.report, inputs.gazetteers, lambda: inputs.glossary(store))
+        glossary = lambda: inputs.glossary(store)  # noqa: E731
+        inputs.entities = start_entities(store, inputs.report, inputs.gazetteers, glossary, entity_rows)
+        del entity_rows
     try:
         for step in STEPS:
             step(store, changes, progress, inputs)

@@ -309,11 +309,13 @@ def start_entities(
     report: Report,
     gazetteers: Iterable[Gazetteer] = (),
     glossary: Callable[[], list[dict]] | None = None,
+    rows: list[dict] | None = None,
 ) -> Started | None:
     """For a build: start analysing every text in worker processes, so the pool works while the
     mention step runs (it neither reads nor writes what this step does). With too little text for
-    a pool (``OVERLAP_MIN_CHARS``), or ``KG_BUILD_WORKERS=0``, only the texts are read (once)."""
-    rows = corpus_rows(store)
+    a pool (``OVERLAP_MIN_CHARS``), or ``KG_BUILD_WORKERS=0``, only the texts are read (once).
+    ``rows``: the texts as :func:`corpus_rows` would read them, when the build has them (:mod:`kg.texts`)."""
+    rows = corpus_rows(store) if rows is None else rows
     workers = build_worker_processes(sum(len(r["text"]) for r in rows), OVERLAP_MIN_CHARS)
     if workers <= 0 or len(rows) <= _CHUNK:
         return Started(rows=rows)

@@ -155,19 +155,23 @@ def _mention_graphs(store: pyoxigraph.Store) -> list[NamedNode]:
 
 
 def refresh_mentions(
-    store: pyoxigraph.Store, changes: Changes, glossary: Callable[[], list[dict]] | None = None
+    store: pyoxigraph.Store,
+    changes: Changes,
+    glossary: Callable[[], list[dict]] | None = None,
+    rows: list[tuple[str, str, str]] | None = None,
 ) -> int:
     """Bring the mention graphs up to date after a write; the number of mention quads written.
 
     A build (``changes.full``) or a changed glossary relinks every text; otherwise only the
     texts of the source graphs the write replaced. ``glossary`` gives the glossary rows when the
-    caller has them (else they are read from the store). Each mention graph is replaced through
+    caller has them (else they are read from the store); ``rows``, for a build, every text as
+    :func:`texts` would read it (:mod:`kg.texts`). Each mention graph is replaced through
     :func:`~kg.store.changes.replace_graphs`, so the steps after this one (derived edges) see
     which chapters and terms gained or lost a mention.
     """
     relink_all = changes.full or any(g.startswith(_GRAPH_PREFIX + "glossary/") for g in changes.graphs)
     if relink_all:
-        rows = texts(store)
+        rows = rows if rows is not None and changes.full else texts(store)
         sources = {g for g, _n, _t in rows} | {
             _GRAPH_PREFIX + g.value[len(MENTION_GRAPH_PREFIX) :] for g in _mention_graphs(store)
         }

@@ -36,6 +36,7 @@ from kg.records import Feed, Gazetteer, Glossary, Review
 from kg.settings import build_worker_processes
 from kg.store.changes import Changes, replace_graph
 from kg.store.generations import current_generation, read_meta, write_meta, writing
+from kg.texts import GraphTexts, SourceTexts, graph_texts
 
 log = logging.getLogger("kg.pipeline")
 
@@ -274,11 +275,15 @@ class _BulkWriter:
         self.pending: list[bytes] = []
         self.size = 0
         self.seen: set[str] = set()
+        self.texts = SourceTexts()
 
     def add(self, graph: NamedNode, quads: list[Quad]) -> None:
-        self.add_serialized(graph.value, pyoxigraph.serialize(quads, format=RdfFormat.N_QUADS))
+        data = pyoxigraph.serialize(quads, format=RdfFormat.N_QUADS)
+        self.add_serialized(graph.value, data, graph_texts(graph.value, quads))
 
-    def add_serialized(self, graph: str, data: bytes) -> None:
+    def add_serialized(self, graph: str, data: bytes, texts: GraphTexts | None) -> None:
+        """Queue one graph's N-Quads; ``texts``: its texts (:func:`kg.texts.graph_texts`), for the
+        mention and entity steps."""
         if graph in self.seen:
             self._flush(wait=True)
             node = NamedNode(graph)
@@ -290,6 +295,7 @@ class _BulkWriter:
         else:
             self.seen.add(graph)
             self.result.graphs_written.append(graph)
+        self.texts.put(graph, texts)
         self.pending.append(data)
         self.size += len(data)
         if self.size >= self.CHUNK:
@@ -318,8 +324,8 @@ class _BulkWriter:
 class _FeedPart:
     path: str
     episodes: int = 0
-    graphs: list[tuple[str, bytes]] = field(default_factory=list)
-    channel: tuple[str, bytes] | None = None
+    graphs: list[tuple[str, bytes, GraphTexts | None]] = field(default_factory=list)
+    channel: tuple[str, bytes, GraphTexts | None] | None = None
     numbers: list[int] = field(default_factory=list)
     episode_ids: list[str] = field(default_factory=list)
     chapters: list[tuple[str, str]] = field(default_factory=list)
@@ -340,13 +346,13 @@ def _feed_part(path: str) -> _FeedPart | _Failure:
     part = _FeedPart(str(path), episodes=len(feed.episodes), problems=report.problems)
     for ep in feed.episodes:
         g, quads = map_episode(ep, feed.path)
-        part.graphs.append((g.value, _nq(quads)))
+        part.graphs.append((g.value, _nq(quads), graph_texts(g.value, quads)))
         if ep.number is not None:
             part.numbers.append(ep.number)
         part.episode_ids.append(ep.episode_id)
         part.chapters.extend((ep.episode_id, c.timestamp) for c in ep.description.chapters)
     g, quads = map_podcast(feed)
-    part.channel = (g.value, _nq(quads))
+    part.channel = (g.value, _nq(quads), graph_texts(g.value, quads))
     return part
 
 
@@ -431,8 +437,9 @@ def _ordered(pool, fn, items: list, window: int):
 
 def _build_into(
     store: pyoxigraph.Store, root: Path, report: Report, result: WriteResult, progress
-) -> list[Gazetteer]:
-    """Parse, map and bulk-load every source of a data directory into an empty store; the gazetteers read."""
+) -> tuple[list[Gazetteer], SourceTexts]:
+    """Parse, map and bulk-load every source of a data directory into an empty store; the gazetteers
+    read, and the texts of the graphs written."""
     feeds, reviews, glossaries, gazetteer_files = _source_files(root)
     total = sum(p.stat().st_size for p in (*feeds, *reviews, *glossaries, *gazetteer_files))
     gazetteers: list[Gazetteer] = []
@@ -443,12 +450,12 @@ def _build_into(
             numbers: set[int] = set()
             episode_ids: set[str] = set()
             chapters: set[tuple[str, str]] = set()
-            channel: tuple[str, bytes] | None = None
+            channel: tuple[str, bytes, GraphTexts | None] | None = None
             glossary_parts = [pool.submit(_glossary_part, str(p)) for p in glossaries] if pool else None
             for part in _ordered(pool, _feed_part, [str(p) for p in feeds], window=workers + 1):
                 report.problems.extend(part.problems)
-                for graph, data in part.graphs:
-                    writer.add_serialized(graph, data)
+                for graph, data, texts in part.graphs:
+                    writer.add_serialized(graph, data, texts)
                 channel = part.channel  # one channel graph: the last feed's wins, as with ingest
                 numbers.update(part.numbers)
                 episode_ids.update(part.episode_ids)
@@ -483,7 +490,7 @@ def _build_into(
         writer.abort()  # the generation is discarded: stop loading what is queued
         raise
     writer.close()
-    return gazetteers
+    return gazetteers, writer.texts
 
 
 def _source_files(root: Path) -> tuple[list[Path], list[Path], list[Path], list[Path]]:
@@ -514,10 +521,12 @@ def build(
     report = Report()
     result = WriteResult()
     with writing(store_path, start_empty=True) as gen:
-        gazetteers = _build_into(gen.store, root, report, result, progress)
+        gazetteers, texts = _build_into(gen.store, root, report, result, progress)
         from kg.enrich import enrich
 
-        enrich(gen.store, Changes(full=True, target=gen.path), progress, report=report, gazetteers=gazetteers)
+        changes = Changes(full=True, target=gen.path)
+        enrich(gen.store, changes, progress, report=report, gazetteers=gazetteers, texts=texts)
+        del texts
         result.quads = len(gen.store)
         write_meta(gen.path, {"quads": result.quads})
     result.warnings = [str(w) for w in report.warnings]
