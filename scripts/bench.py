@@ -16,7 +16,8 @@ Prints JSON lines, one metric a line::
   start-up included); baselines: the same ingest in-process, the full build;
 * ``query_p99_ms`` (``"query"``: episode, paper, term, related) -- p50/p99 over random ids of the page
   data as a request gets it: from the page index (``kg.pageindex``: one lookup, the record decoded;
-  ``"source"`` says so), else by the named queries; baselines: the named queries through
+  ``"source"`` says so, and ``"body_kb_p50"``/``"body_kb_p99"`` the size of the bodies decoded), else by
+  the named queries; baselines: the named queries through
   ``OxigraphStore`` (as without the index), the same queries in rdflib's in-memory SPARQL, and for
   related episodes a request-time SPARQL query (shared features) in rdflib and in Oxigraph;
 * ``http_rps`` and ``http_p99_ms`` (``"endpoint"``) -- gunicorn, 2 sync workers, load from a second
@@ -251,10 +252,13 @@ def bench_queries(store: Path, samples: int, seed: int, budget_s: float, rdflib_
     }
     mine: dict[str, list[float]] = {}
     by_query: dict[str, list[float]] = {}
+    sizes: dict[str, list[float]] = {}  # the decoded bodies' sizes (a term page lists every chapter)
     for name in ("episode", "paper", "term", "related"):  # ours first, with no rdflib graph in memory
         for i in ids[name][:5]:
             ours[name](i)  # warm up
         mine[name] = timed(ours[name], ids[name])
+        if index is not None and name != "related":
+            sizes[name] = [len(index.get(name, i).body) / 1024 for i in ids[name]]
         if index is not None:  # the same page data made by the named queries, as without the index
             by_query[name] = timed(live[name], ids[name], budget_s)
     rg, rdflib_load_s = load_rdflib(st) if rdflib_too else (None, None)
@@ -302,8 +306,11 @@ def bench_queries(store: Path, samples: int, seed: int, budget_s: float, rdflib_
         if "rdflib_p99_ms" in baselines:
             baselines["speedup_p99"] = round(baselines["rdflib_p99_ms"] / max(pct(ms, 0.99), 1e-6), 1)
         source = "page index" if index is not None else "named queries"
+        extra = {}
+        if name in sizes:
+            extra = {"body_kb_p50": round(pct(sizes[name], 0.5), 1), "body_kb_p99": round(pct(sizes[name], 0.99), 1)}
         emit("query_p99_ms", pct(ms, 0.99), "ms", baselines, query=name, p50_ms=round(pct(ms, 0.5), 3), n=len(ms),
-             source=source)  # fmt: skip
+             source=source, **extra)  # fmt: skip
     return rdflib_load_s
 
 
