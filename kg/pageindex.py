@@ -81,7 +81,11 @@ from kg.store.changes import Changes
 log = logging.getLogger("kg.pageindex")
 
 INDEX_FILE = "kg-pages.sqlite"
-FORMAT = "1"
+FORMAT = "2"
+#: the ``mentioned_in`` rows a term's served record holds (newest first); ``mentioned_in_total`` counts
+#: them all, and ``GET /api/terms/<slug>/mentions`` pages through the rest. A common term is mentioned
+#: in thousands of chapters: its whole list was 377 KB at 1,000 episodes, for a tooltip's request.
+MENTIONED_IN_SHOWN = 50
 KINDS = ("episode", "paper", "term")
 FULL_SHARE = 0.25  # re-make more entries than this share and the whole index is rebuilt instead
 _TYPES = {"episode": KG.Episode, "paper": KG.Paper, "term": KG.Term}
@@ -104,10 +108,27 @@ def json_body(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def served(kind: str, data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The record a page shows and the API serves, from the store's: a term's ``mentioned_in`` cut to
+    its newest :data:`MENTIONED_IN_SHOWN` rows, with ``mentioned_in_total``."""
+    if kind != "term" or data is None or "mentioned_in_total" in data:
+        return data
+    rows = data.get("mentioned_in") or []
+    return {**data, "mentioned_in": rows[:MENTIONED_IN_SHOWN], "mentioned_in_total": len(rows)}
+
+
+def _cut(kind: str, data: dict[str, Any]) -> bytes | None:
+    """A term's whole ``mentioned_in`` (JSON) where its served record holds only the newest rows."""
+    if kind != "term":
+        return None
+    rows = data.get("mentioned_in") or []
+    return json_body(rows) if len(rows) > MENTIONED_IN_SHOWN else None
+
+
 def encode(kind: str, data: dict[str, Any]) -> bytes:
-    """The bytes the JSON API serves for one record."""
+    """The bytes the JSON API serves for one record (the store's, or already :func:`served`)."""
     if kind == "term":  # served with cached_json
-        return json_body(data)
+        return json_body(served(kind, data))
     # Flask's jsonify outside debug mode (app.json.sort_keys is False in kgweb.create_app)
     return (json.dumps(data, ensure_ascii=True, separators=(",", ":")) + "\n").encode("utf-8")
 
@@ -207,6 +228,12 @@ class PageIndex:
         with self._lock:
             row = self._conn.execute("SELECT body, etag FROM pages WHERE kind = ? AND key = ?", (kind, key)).fetchone()
         return Entry(row[0], row[1]) if row else None
+
+    def term_mentions(self, slug: str) -> list[dict[str, Any]] | None:
+        """Every ``mentioned_in`` row of a term whose served record holds only the newest; else ``None``."""
+        with self._lock:
+            row = self._conn.execute("SELECT body FROM mentions WHERE key = ?", (slug,)).fetchone()
+        return json.loads(row[0]) if row else None
 
     def keys(self, kind: str) -> list[str]:
         with self._lock:
@@ -903,6 +930,7 @@ CREATE TABLE pages (kind TEXT NOT NULL, key TEXT NOT NULL, body BLOB NOT NULL, e
                     PRIMARY KEY (kind, key)) WITHOUT ROWID;
 CREATE TABLE refs (iri TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,
                    PRIMARY KEY (iri, kind, key)) WITHOUT ROWID;
+CREATE TABLE mentions (key TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
 CREATE INDEX refs_of_entry ON refs (kind, key);
 """
 _REFS_INDEX = "CREATE INDEX refs_of_entry ON refs (kind, key)"
@@ -940,6 +968,12 @@ def _finish(conn: sqlite3.Connection, tmp: Path, path: Path) -> None:
 
 def _write(conn: sqlite3.Connection, kind: str, key: str, data: dict[str, Any] | None, fresh: bool = False) -> None:
     """Write (or, for ``None``, delete) one entry and its refs; ``fresh``: the file has no row for it yet."""
+    if kind == "term":  # a term's whole mentioned_in, where the served record holds only the newest
+        cut = _cut(kind, data) if data is not None else None
+        if cut is None:
+            conn.execute("DELETE FROM mentions WHERE key = ?", (key,))
+        else:
+            conn.execute("INSERT OR REPLACE INTO mentions VALUES (?, ?)", (key, cut))
     if data is None:
         conn.execute("DELETE FROM refs WHERE kind = ? AND key = ?", (kind, key))
         conn.execute("DELETE FROM pages WHERE kind = ? AND key = ?", (kind, key))
@@ -979,16 +1013,21 @@ def build(store: pyoxigraph.Store, target: Path, mentions: Mentions | None = Non
         for kind in KINDS:
             pages: list[tuple[str, str, bytes, str]] = []
             refs: list[tuple[str, str, str]] = []
+            cuts: list[tuple[str, bytes]] = []
             for key in _entries(store, kind):
                 data = maker.make(kind, key)
                 if data is None:
                     continue
                 body = encode(kind, data)
                 pages.append((kind, key, body, etag_of(body)))
+                cut = _cut(kind, data)
+                if cut is not None:
+                    cuts.append((key, cut))
                 refs.extend((r, kind, key) for r in refs_of(kind, data))
                 n += 1
             # in key order, so each insert appends to the B-tree instead of splitting its pages
             conn.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", sorted(pages))
+            conn.executemany("INSERT OR REPLACE INTO mentions VALUES (?, ?)", sorted(cuts))
             all_refs.extend(refs)
             maker._groups.clear()  # the next kind's rows; the facts read stay (most are shared)
         conn.executemany("INSERT OR IGNORE INTO refs VALUES (?, ?, ?)", sorted(set(all_refs)))
@@ -1140,9 +1179,18 @@ class _Restricted(_Bound):
 
 
 def _old_page(conn: sqlite3.Connection, kind: str, key: str) -> dict[str, Any] | None:
-    """The entry's record as the index being updated holds it (before this write)."""
+    """The entry's record as the index being updated holds it (before this write); a term's with its
+    whole ``mentioned_in``."""
     row = conn.execute("SELECT body FROM pages WHERE kind = ? AND key = ?", (kind, key)).fetchone()
-    return json.loads(row[0]) if row is not None else None
+    if row is None:
+        return None
+    data = json.loads(row[0])
+    if kind == "term" and data.pop("mentioned_in_total", 0) > len(data.get("mentioned_in") or []):
+        cut = conn.execute("SELECT body FROM mentions WHERE key = ?", (key,)).fetchone()
+        if cut is None:
+            return None  # re-made whole
+        data["mentioned_in"] = json.loads(cut[0])
+    return data
 
 
 def _merged(
@@ -1345,6 +1393,8 @@ __all__ = [
     "affected",
     "build",
     "encode",
+    "served",
+    "MENTIONED_IN_SHOWN",
     "entry_iri",
     "etag_of",
     "refs_of",

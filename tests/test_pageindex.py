@@ -68,10 +68,15 @@ def assert_index_is_the_query_path(path: Path) -> int:
     for kind in pageindex.KINDS:
         for key in keys[kind]:
             entry = index.get(kind, key)
-            expected = pageindex.encode(kind, getattr(store, kind)(key))
+            record = getattr(store, kind)(key)
+            expected = pageindex.encode(kind, record)
             n += 1
             if entry is None or entry.body != expected or entry.etag != pageindex.etag_of(expected):
                 differ.append(f"{kind} {key}")
+            if kind == "term":  # a term's whole mentioned_in, kept beside a record that holds the newest
+                whole = record["mentioned_in"]
+                if index.term_mentions(key) != (whole if len(whole) > pageindex.MENTIONED_IN_SHOWN else None):
+                    differ.append(f"term {key} (mentioned_in)")
     assert not differ, f"{len(differ)} of {n} entries differ from the query path: {differ[:10]}"
     return n
 
@@ -250,6 +255,49 @@ def test_a_build_killed_while_writing_its_index_leaves_the_old_index_served(fres
         srv.stop()
 
 
+def assert_a_common_term_is_served_in_pages(store: Path, tmp_path: Path) -> None:
+    """A term mentioned in more chapters than a record holds: the API serves the newest with the total,
+    pages through every row in order, and the card and the pages are made from every row."""
+    from kgweb.cards import term_card
+
+    st = OxigraphStore(store)
+    shown = pageindex.MENTIONED_IN_SHOWN
+    whole = {t["slug"]: st.term(t["slug"]) for t in st.glossary()}
+    common = sorted((s for s, t in whole.items() if len(t["mentioned_in"]) > shown),
+                    key=lambda s: -len(whole[s]["mentioned_in"]))  # fmt: skip
+    assert common, "no term of the synthetic corpus is mentioned in more chapters than a record holds"
+    slug = common[0]
+    rows = whole[slug]["mentioned_in"]
+    srv = Server(store, log_dir=tmp_path)
+    try:
+        status, body, _headers = get(srv.url + f"/api/terms/{slug}")
+        data = json.loads(body)
+        assert status == 200 and data["mentioned_in"] == rows[:shown] and data["mentioned_in_total"] == len(rows)
+        paged, offset = [], 0
+        while True:
+            status, body, headers = get(srv.url + f"/api/terms/{slug}/mentions?offset={offset}&limit=37")
+            page = json.loads(body)
+            assert status == 200 and page["total"] == len(rows) and page["offset"] == offset and "ETag" in headers
+            if not page["mentioned_in"]:
+                break
+            paged += page["mentioned_in"]
+            offset += 37
+        assert paged == rows
+        card = json.loads(get(srv.url + f"/api/terms/{slug}/card")[1])
+        assert card == term_card(whole[slug])  # the chapter with most mentions of all, not of the newest
+        html = get(srv.url + f"/terms/{slug}")[1].decode()
+        assert html.count('class="muted mention-count"') == shown and 'class="more-mentions"' in html
+        listing = get(srv.url + f"/terms/{slug}/mentions")[1].decode()
+        assert listing.count('class="muted mention-count"') == min(len(rows), 200)
+        for bad in ("offset=-1", "limit=501", "limit=x", "offset=1e3"):
+            status, body, _headers = get(srv.url + f"/api/terms/{slug}/mentions?{bad}")
+            assert status == 400 and json.loads(body)["error"]["code"] == "bad_request", bad
+        assert get(srv.url + f"/terms/{slug}/mentions?page=0")[0] == 404
+        assert get(srv.url + "/api/terms/no-such-term/mentions")[0] == 404
+    finally:
+        srv.stop()
+
+
 def test_every_entry_of_a_synthetic_corpus_is_what_the_queries_make(tmp_path):
     """A build joins every page query's rows in Python (kg.pageindex readers): on a corpus with far more
     overlap than the sample (shared papers, common terms, many reviews), and after an ingest of a new
@@ -266,6 +314,7 @@ def test_every_entry_of_a_synthetic_corpus_is_what_the_queries_make(tmp_path):
     store = tmp_path / "kg"
     kg_cmd("build", "--data", str(data), "--store", str(store))
     assert assert_index_is_the_query_path(store) > 500
+    assert_a_common_term_is_served_in_pages(store, tmp_path)
     proc = kg_cmd("ingest", "feed", str(new_item), "--store", str(store))
     assert "replaced" in proc.stdout, proc.stdout + proc.stderr
     assert assert_index_is_the_query_path(store) > 500

@@ -15,12 +15,13 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from kg.nlp.annotate import AnnotateError, annotate_request
+from kg.pageindex import served
 from kgweb.caching import cached_json, cached_response, etag_of, json_body
 from kgweb.cards import term_card
 from kgweb.db import get_store, per_graph
 from kgweb.errors import api_error
 from kgweb.linking import get_linker
-from kgweb.pagedata import indexed, record
+from kgweb.pagedata import full_term, indexed, term_mentions
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -48,7 +49,55 @@ def term(slug: str):
     data = store.term(slug)
     if data is None:
         return api_error(404, "not_found", f"no glossary term {slug!r}")
-    return cached_json(data, TERM_MAX_AGE)
+    return cached_json(served("term", data), TERM_MAX_AGE)
+
+
+MAX_MENTIONS_PAGE = 500
+
+
+def _count_arg(name: str, default: int, hi: int) -> int | Response:
+    raw = request.args.get(name, "")
+    if raw == "":
+        return default
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) > hi:
+        return api_error(400, "bad_request", f"{name} must be a whole number from 0 to {hi}")
+    return int(raw)
+
+
+@bp.get("/terms/<slug>/mentions")
+def term_mentions_view(slug: str):
+    """Every chapter and episode that mentions a term, a page at a time.
+    ---
+    get:
+      summary: The chapters and episodes that mention a term, newest first, a page at a time
+      description: >-
+        A term's record holds the newest rows of ``mentioned_in`` and counts them all in
+        ``mentioned_in_total``; this pages through every row, in the same order.
+      tags: [glossary]
+      parameters:
+        - {name: slug, in: path, required: true, schema: {type: string}, example: speculative-decoding}
+        - {name: offset, in: query, required: false, schema: {type: integer, minimum: 0, default: 0}}
+        - {name: limit, in: query, required: false, schema: {type: integer, minimum: 0, maximum: 500, default: 100}}
+      responses:
+        "200":
+          description: One page of the rows; with an ETag and Cache-Control, and 304 on If-None-Match.
+          content: {application/json: {schema: {$ref: "#/components/schemas/TermMentions"}}}
+        "304": {description: Not modified.}
+        "400": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+    """
+    offset = _count_arg("offset", 0, 10**9)
+    if isinstance(offset, Response):
+        return offset
+    limit = _count_arg("limit", 100, MAX_MENTIONS_PAGE)
+    if isinstance(limit, Response):
+        return limit
+    rows = term_mentions(get_store(), slug)
+    if rows is None:
+        return api_error(404, "not_found", f"no glossary term {slug!r}")
+    page = {"slug": slug, "total": len(rows), "offset": offset, "limit": limit,
+            "mentioned_in": rows[offset : offset + limit]}  # fmt: skip
+    return cached_json(page, TERM_MAX_AGE)
 
 
 def _term_max_age() -> int:
@@ -88,7 +137,7 @@ def term_card_view(slug: str):
     cards: dict[str, tuple[bytes, str]] = per_graph("kg_cards", lambda _store: {})
     card = cards.get(slug)
     if card is None:
-        data = record(store, "term", slug)
+        data = full_term(store, slug)  # the card's chapter is the one with most mentions of all
         if data is None:
             return api_error(404, "not_found", f"no glossary term {slug!r}")
         body = json_body(term_card(data))

@@ -15,6 +15,7 @@ from kg import graphview
 from kg.rdf.namespaces import term_iri
 from kg.urls import ENTITY_KINDS, entity_path
 from kgweb.db import get_store
+from kgweb.pagedata import record
 
 bp = Blueprint("entities", __name__)
 
@@ -32,7 +33,7 @@ def _entity(kind: str, slug: str):
     if kind not in ENTITY_KINDS:
         abort(404, f"There is no kind of entity called {kind}.")
     store = get_store()
-    term = store.term(slug)
+    term = record(store, "term", slug)  # its newest mentions; the rest are at /terms/<slug>/mentions
     if term is None:
         abort(404, f"There is no {kind} {slug}.")
     if term["kind"] != kind:

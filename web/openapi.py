@@ -136,16 +136,32 @@ schemas:
     allOf:
       - $ref: "#/components/schemas/TermSummary"
       - type: object
-        required: [iri, broader, narrower, related, explained_in, mentioned_in, episode_count, url]
+        required: [iri, broader, narrower, related, explained_in, mentioned_in, mentioned_in_total, episode_count, url]
         properties:
           iri: {type: string, format: uri}
           broader: {type: array, items: {$ref: "#/components/schemas/TermRef"}}
           narrower: {type: array, items: {$ref: "#/components/schemas/TermRef"}}
           related: {type: array, items: {$ref: "#/components/schemas/TermRef"}}
           explained_in: {type: array, items: {$ref: "#/components/schemas/Where"}}
-          mentioned_in: {type: array, items: {$ref: "#/components/schemas/Where"}}
+          mentioned_in:
+            type: array
+            items: {$ref: "#/components/schemas/Where"}
+            maxItems: 50
+            description: >-
+              The newest chapters and episodes that mention the term (GET /api/terms/{slug}/mentions
+              has them all).
+          mentioned_in_total: {type: integer, description: How many rows mentioned_in would have in full.}
           episode_count: {type: integer}
           url: {type: string}
+  TermMentions:
+    type: object
+    required: [slug, total, offset, limit, mentioned_in]
+    properties:
+      slug: {type: string}
+      total: {type: integer}
+      offset: {type: integer}
+      limit: {type: integer}
+      mentioned_in: {type: array, items: {$ref: "#/components/schemas/Where"}}
   EpisodeSummary:
     type: object
     required: [id, title]

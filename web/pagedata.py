@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kg.pageindex import Entry
+from kg.pageindex import Entry, served
 from kg.store import GraphStore
 
 
@@ -22,8 +22,31 @@ def indexed(store: GraphStore, kind: str, key: str) -> Entry | None:
 
 
 def record(store: GraphStore, kind: str, key: str) -> dict[str, Any] | None:
-    """The record of one page, as ``store.<kind>(key)`` gives it."""
+    """The record of one page as it is served (:func:`kg.pageindex.served`: a term's ``mentioned_in``
+    holds its newest rows, ``mentioned_in_total`` counts them all)."""
     entry = indexed(store, kind, key)
     if entry is not None:
         return json.loads(entry.body)
-    return getattr(store, kind)(key)
+    return served(kind, getattr(store, kind)(key))
+
+
+def term_mentions(store: GraphStore, slug: str) -> list[dict[str, Any]] | None:
+    """Every ``mentioned_in`` row of a term (newest first); ``None``: no such term."""
+    entry = indexed(store, "term", slug)
+    if entry is not None:
+        data = json.loads(entry.body)
+        if data["mentioned_in_total"] <= len(data["mentioned_in"]):
+            return data["mentioned_in"]
+        rows = store.page_index.term_mentions(slug)  # type: ignore[union-attr]
+        if rows is not None:
+            return rows
+    data = store.term(slug)
+    return data["mentioned_in"] if data is not None else None
+
+
+def full_term(store: GraphStore, slug: str) -> dict[str, Any] | None:
+    """A term's served record with every ``mentioned_in`` row (what its tooltip card is cut from)."""
+    data = record(store, "term", slug)
+    if data is not None and data["mentioned_in_total"] > len(data["mentioned_in"]):
+        data = {**data, "mentioned_in": term_mentions(store, slug) or []}
+    return data

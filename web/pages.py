@@ -13,7 +13,7 @@ from kg.rdf.namespaces import topic_iri
 from kg.search import matches, search_text
 from kgweb.db import get_store, per_graph
 from kgweb.linking import first_only_setting, get_linker
-from kgweb.pagedata import record
+from kgweb.pagedata import record, term_mentions
 
 bp = Blueprint("pages", __name__)
 
@@ -46,6 +46,26 @@ def term(slug: str):
     if data is None:
         abort(404, f"There is no glossary term {slug}.")
     return render_template("term.html", term=data)
+
+
+MENTIONS_PER_PAGE = 200
+
+
+@bp.get("/terms/<slug>/mentions")
+def term_mentions_page(slug: str):
+    """Every chapter and episode that mentions a term, ``MENTIONS_PER_PAGE`` a page (``?page=``, from 1)."""
+    store = get_store()
+    data = record(store, "term", slug)
+    rows = term_mentions(store, slug) if data is not None else None
+    if data is None or rows is None:
+        abort(404, f"There is no glossary term {slug}.")
+    raw = request.args.get("page", "1")
+    pages = max(1, -(-len(rows) // MENTIONS_PER_PAGE))
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 7 and 1 <= int(raw) <= pages):
+        abort(404, f"{slug} has {pages} page(s) of mentions.")
+    page = int(raw)
+    shown = rows[(page - 1) * MENTIONS_PER_PAGE : page * MENTIONS_PER_PAGE]
+    return render_template("term_mentions.html", term=data, rows=shown, page=page, pages=pages, total=len(rows))
 
 
 @bp.get("/glossary")
