@@ -30,23 +30,28 @@ def record(store: GraphStore, kind: str, key: str) -> dict[str, Any] | None:
     return served(kind, getattr(store, kind)(key))
 
 
-def term_mentions(store: GraphStore, slug: str) -> list[dict[str, Any]] | None:
-    """Every ``mentioned_in`` row of a term (newest first); ``None``: no such term."""
-    entry = indexed(store, "term", slug)
-    if entry is not None:
+def term_mentions(store: GraphStore, slug: str, data: dict[str, Any] | None = None) -> list[dict[str, Any]] | None:
+    """Every ``mentioned_in`` row of a term (newest first); ``None``: no such term. ``data``: the
+    term's served record (:func:`record`), when the caller has it."""
+    if data is None:
+        entry = indexed(store, "term", slug)
+        if entry is None:  # no index: the store's record has every row
+            whole = store.term(slug)
+            return whole["mentioned_in"] if whole is not None else None
         data = json.loads(entry.body)
-        if data["mentioned_in_total"] <= len(data["mentioned_in"]):
-            return data["mentioned_in"]
-        rows = store.page_index.term_mentions(slug)  # type: ignore[union-attr]
-        if rows is not None:
-            return rows
-    data = store.term(slug)
-    return data["mentioned_in"] if data is not None else None
+    if data["mentioned_in_total"] <= len(data["mentioned_in"]):
+        return data["mentioned_in"]
+    index = store.page_index
+    rows = index.term_mentions(slug) if index is not None else None
+    if rows is not None:
+        return rows
+    whole = store.term(slug)
+    return whole["mentioned_in"] if whole is not None else None
 
 
 def full_term(store: GraphStore, slug: str) -> dict[str, Any] | None:
     """A term's served record with every ``mentioned_in`` row (what its tooltip card is cut from)."""
     data = record(store, "term", slug)
     if data is not None and data["mentioned_in_total"] > len(data["mentioned_in"]):
-        data = {**data, "mentioned_in": term_mentions(store, slug) or []}
+        data = {**data, "mentioned_in": term_mentions(store, slug, data) or []}
     return data

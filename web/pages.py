@@ -56,7 +56,7 @@ def term_mentions_page(slug: str):
     """Every chapter and episode that mentions a term, ``MENTIONS_PER_PAGE`` a page (``?page=``, from 1)."""
     store = get_store()
     data = record(store, "term", slug)
-    rows = term_mentions(store, slug) if data is not None else None
+    rows = term_mentions(store, slug, data) if data is not None else None
     if data is None or rows is None:
         abort(404, f"There is no glossary term {slug}.")
     raw = request.args.get("page", "1")
