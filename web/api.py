@@ -20,6 +20,7 @@ from kgweb.caching import cached_json, cached_response, etag_of, json_body
 from kgweb.cards import term_card
 from kgweb.db import get_store, per_graph
 from kgweb.errors import api_error
+from kgweb.graph import int_arg
 from kgweb.linking import get_linker
 from kgweb.pagedata import full_term, indexed, term_mentions
 
@@ -55,15 +56,6 @@ def term(slug: str):
 MAX_MENTIONS_PAGE = 500
 
 
-def _count_arg(name: str, default: int, hi: int) -> int | Response:
-    raw = request.args.get(name, "")
-    if raw == "":
-        return default
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) > hi:
-        return api_error(400, "bad_request", f"{name} must be a whole number from 0 to {hi}")
-    return int(raw)
-
-
 @bp.get("/terms/<slug>/mentions")
 def term_mentions_view(slug: str):
     """Every chapter and episode that mentions a term, a page at a time.
@@ -86,12 +78,10 @@ def term_mentions_view(slug: str):
         "400": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
     """
-    offset = _count_arg("offset", 0, 10**9)
-    if isinstance(offset, Response):
-        return offset
-    limit = _count_arg("limit", 100, MAX_MENTIONS_PAGE)
-    if isinstance(limit, Response):
-        return limit
+    try:
+        offset, limit = int_arg("offset", 0, 0, 10**9), int_arg("limit", 100, 0, MAX_MENTIONS_PAGE)
+    except ValueError as exc:
+        return api_error(400, "bad_request", str(exc))
     rows = term_mentions(get_store(), slug)
     if rows is None:
         return api_error(404, "not_found", f"no glossary term {slug!r}")

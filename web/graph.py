@@ -187,11 +187,13 @@ def to_vis(view: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- data with caching ---------------------------------------------------------------------------------
-def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
+def int_arg(name: str, default: int, lo: int, hi: int) -> int:
+    """A whole-number query argument from ``lo`` to ``hi`` (``default`` when absent or empty); a
+    ValueError that says so otherwise (the API answers it with 400)."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not re.fullmatch(r"\d{1,6}", raw):
+    if not re.fullmatch(rf"\d{{1,{max(6, len(str(hi)))}}}", raw):
         raise ValueError(f"{name} must be a whole number from {lo} to {hi}")
     value = int(raw)
     if not lo <= value <= hi:
@@ -239,8 +241,8 @@ def graph_data(focus: str | None, depth: int, limit: int, kinds: list[str] | Non
 
 def _args(default_kinds: list[str] | None = None) -> tuple[str | None, int, int, list[str] | None]:
     focus = (request.args.get("focus") or "").strip() or None
-    depth = _int_arg("depth", 1, 0, graphview.MAX_DEPTH)
-    limit = _int_arg("limit", OVERVIEW_LIMIT, 1, MAX_LIMIT)
+    depth = int_arg("depth", 1, 0, graphview.MAX_DEPTH)
+    limit = int_arg("limit", OVERVIEW_LIMIT, 1, MAX_LIMIT)
     return focus, depth, limit, _kinds_arg(default_kinds)
 
 

@@ -12,6 +12,7 @@ from kg.nlp.linker import text_nodes
 from kg.rdf.namespaces import topic_iri
 from kg.search import matches, search_text
 from kgweb.db import get_store, per_graph
+from kgweb.graph import int_arg
 from kgweb.linking import first_only_setting, get_linker
 from kgweb.pagedata import record, term_mentions
 
@@ -59,11 +60,11 @@ def term_mentions_page(slug: str):
     rows = term_mentions(store, slug, data) if data is not None else None
     if data is None or rows is None:
         abort(404, f"There is no glossary term {slug}.")
-    raw = request.args.get("page", "1")
     pages = max(1, -(-len(rows) // MENTIONS_PER_PAGE))
-    if not (raw.isascii() and raw.isdigit() and len(raw) < 7 and 1 <= int(raw) <= pages):
+    try:
+        page = int_arg("page", 1, 1, pages)
+    except ValueError:
         abort(404, f"{slug} has {pages} page(s) of mentions.")
-    page = int(raw)
     shown = rows[(page - 1) * MENTIONS_PER_PAGE : page * MENTIONS_PER_PAGE]
     return render_template("term_mentions.html", term=data, rows=shown, page=page, pages=pages, total=len(rows))
 
