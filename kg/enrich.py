@@ -151,7 +151,6 @@ def enrich(
     if changes.full:  # the texts are analysed in worker processes while the mention step runs here
         glossary = lambda: inputs.glossary(store)  # noqa: E731
         inputs.entities = start_entities(store, inputs.report, inputs.gazetteers, glossary, entity_rows)
-        del entity_rows
     try:
         for step in STEPS:
             step(store, changes, progress, inputs)

@@ -436,6 +436,7 @@ class _Facts:
                 if v is None:
                     v = value[k] = py(pyoxigraph.Literal(str(k), datatype=XSD.integer))
                 count[m] = [v]
+
         def add(into: dict[str, list[Any]], key: str, v: Any) -> None:
             have = into.setdefault(key, [])
             if v not in have:

@@ -526,7 +526,6 @@ def build(
 
         changes = Changes(full=True, target=gen.path)
         enrich(gen.store, changes, progress, report=report, gazetteers=gazetteers, texts=texts)
-        del texts
         result.quads = len(gen.store)
         write_meta(gen.path, {"quads": result.quads})
     result.warnings = [str(w) for w in report.warnings]

@@ -252,7 +252,7 @@ def bench_queries(store: Path, samples: int, seed: int, budget_s: float, rdflib_
     }
     mine: dict[str, list[float]] = {}
     by_query: dict[str, list[float]] = {}
-    sizes: dict[str, list[float]] = {}  # the decoded bodies' sizes (a term page lists every chapter)
+    sizes: dict[str, list[float]] = {}  # the decoded bodies' sizes (what a lookup's p99 grows with)
     for name in ("episode", "paper", "term", "related"):  # ours first, with no rdflib graph in memory
         for i in ids[name][:5]:
             ours[name](i)  # warm up
