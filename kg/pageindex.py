@@ -31,12 +31,14 @@ not published until the index is in place).
 * an ingest re-makes only the affected entries (:func:`affected`) with the bound queries; a term
   page, which lists every episode that explains or mentions the term (all of them, for a common
   term), gets the rows of the changed episodes afresh and keeps the others' (:func:`_patched_term`),
-  and an episode whose related list alone changed (or a paper its co-recommended list) gets that
-  list afresh (:func:`_patched_related`; the rows of all of them from one run of the query,
-  :func:`_select_many`). An entry re-made byte for byte as it was is not rewritten.
+  an episode whose related list alone changed gets that list's row afresh, and a paper whose
+  co-recommended list alone changed that list (:func:`_patched_co`; the rows of all of them from one
+  run of the query, :func:`_select_many`). An entry re-made byte for byte as it was is not rewritten.
 
 Bodies: ``term`` as ``kgweb.caching.json_body`` makes it (compact UTF-8), ``episode`` and
-``paper`` as Flask's ``jsonify`` does outside debug mode (compact, ASCII, a final newline).
+``paper`` as Flask's ``jsonify`` does outside debug mode (compact, ASCII, a final newline). An
+episode is kept as two rows (:func:`rows_of`): its ``related`` list in a row of its own
+(:data:`RELATED`), the rest in the episode's row; :meth:`PageIndex.get` joins them.
 ``tests/test_pageindex.py`` compares every entry of the sample with the query path, over HTTP too.
 
 **What an ingest affects.** The ``Changes`` of the write say which IRIs were touched
@@ -81,12 +83,14 @@ from kg.store.changes import Changes
 log = logging.getLogger("kg.pageindex")
 
 INDEX_FILE = "kg-pages.sqlite"
-FORMAT = "2"
+FORMAT = "3"  # 3: an episode's related list is a row of its own (RELATED)
 #: the ``mentioned_in`` rows a term's served record holds (newest first); ``mentioned_in_total`` counts
 #: them all, and ``GET /api/terms/<slug>/mentions`` pages through the rest. A common term is mentioned
 #: in thousands of chapters: its whole list was 377 KB at 1,000 episodes, for a tooltip's request.
 MENTIONED_IN_SHOWN = 50
 KINDS = ("episode", "paper", "term")
+#: the row that holds an episode's ``related`` list (its episode row holds the rest of the record)
+RELATED = "related"
 FULL_SHARE = 0.25  # re-make more entries than this share and the whole index is rebuilt instead
 _TYPES = {"episode": KG.Episode, "paper": KG.Paper, "term": KG.Term}
 _OWNED_BY_EPISODE = (KG.hasChapter, KG.hasTakeaway, KG.hasRecommendation)  # (episode, p, node)
@@ -133,6 +137,35 @@ def encode(kind: str, data: dict[str, Any]) -> bytes:
     return (json.dumps(data, ensure_ascii=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
+def related_body(related: list[dict[str, Any]]) -> bytes:
+    """An episode's ``related`` list as its :data:`RELATED` row holds it (as ``jsonify`` writes it)."""
+    return json.dumps(related, ensure_ascii=True, separators=(",", ":")).encode("utf-8")
+
+
+def rows_of(kind: str, data: dict[str, Any]) -> list[tuple[str, bytes, set[str]]]:
+    """The rows one record is kept as: ``(row kind, body, refs)``.
+
+    An episode's ``related`` list (its last field) is a row of its own: a new episode moves the
+    weights of its features, so an ingest renews the related lists of hundreds of episodes, and
+    each is then a small row written, not a whole episode body decoded and encoded again; and a
+    related lookup (``/api/episodes/<id>/related``) reads only the list. :meth:`PageIndex.get`
+    joins the two into the exact bytes :func:`encode` makes of the whole record.
+    """
+    if kind != "episode":
+        return [(kind, encode(kind, data), refs_of(kind, data))]
+    rest = {k: v for k, v in data.items() if k != "related"}
+    related = data.get("related") or []
+    refs = {_iri("episode", r["id"]) for r in related if r.get("id")}
+    return [("episode", encode(kind, rest), refs_of(kind, rest)), (RELATED, related_body(related), refs)]
+
+
+def joined(episode: bytes, related: bytes) -> bytes:
+    """An episode's served body from its two rows (:func:`rows_of`): ``related`` put back as the
+    record's last field, byte for byte what :func:`encode` makes of the whole record."""
+    head = episode.rstrip(b"\n")[:-1]  # without the closing brace
+    return head + (b',"related":' if len(head) > 1 else b'"related":') + related + b"}\n"
+
+
 def entry_iri(kind: str, key: str) -> str:
     return iri(kind, key).value
 
@@ -164,8 +197,6 @@ def refs_of(kind: str, data: dict[str, Any]) -> set[str]:
         for c in data.get("chapters") or []:
             for t in c.get("terms") or []:
                 add("term", t.get("slug"))
-        for r in data.get("related") or []:
-            add("episode", r.get("id"))
     elif kind == "term":
         for rel in ("broader", "narrower", "related"):
             for t in data.get(rel) or []:
@@ -184,6 +215,8 @@ def refs_of(kind: str, data: dict[str, Any]) -> set[str]:
 # Reading (one per serving process, per generation)
 # --------------------------------------------------------------------------------------
 
+
+_EPISODE_ROWS = f"SELECT kind, body FROM pages WHERE kind IN ('episode', '{RELATED}') AND key = ?"
 
 #: entries kept in memory per serving process (the bodies of the most asked-for terms, episodes, papers)
 HOT_ENTRIES = 2048
@@ -225,6 +258,13 @@ class PageIndex:
         return self._hot(kind, key)
 
     def _read(self, kind: str, key: str) -> Entry | None:
+        if kind == "episode":  # two rows (rows_of), one probe each in one statement
+            with self._lock:
+                rows = dict(self._conn.execute(_EPISODE_ROWS, (key,)).fetchall())
+            if "episode" not in rows:
+                return None
+            body = joined(rows["episode"], rows.get(RELATED, b"[]"))
+            return Entry(body, etag_of(body))
         with self._lock:
             row = self._conn.execute("SELECT body, etag FROM pages WHERE kind = ? AND key = ?", (kind, key)).fetchone()
         return Entry(row[0], row[1]) if row else None
@@ -976,16 +1016,21 @@ def _write(conn: sqlite3.Connection, kind: str, key: str, data: dict[str, Any] |
         else:
             conn.execute("INSERT OR REPLACE INTO mentions VALUES (?, ?)", (key, cut))
     if data is None:
-        conn.execute("DELETE FROM refs WHERE kind = ? AND key = ?", (kind, key))
-        conn.execute("DELETE FROM pages WHERE kind = ? AND key = ?", (kind, key))
+        for row_kind in (kind, RELATED) if kind == "episode" else (kind,):
+            conn.execute("DELETE FROM refs WHERE kind = ? AND key = ?", (row_kind, key))
+            conn.execute("DELETE FROM pages WHERE kind = ? AND key = ?", (row_kind, key))
         return
-    body = encode(kind, data)
+    for row_kind, body, refs in rows_of(kind, data):
+        _put(conn, row_kind, key, body, refs, fresh)
+
+
+def _put(conn: sqlite3.Connection, kind: str, key: str, body: bytes, refs: set[str], fresh: bool) -> None:
+    """Write one row and its refs, unless it holds these bytes already."""
     if not fresh:  # an entry re-made as it was (most of them, in an ingest) is left as it is
         row = conn.execute("SELECT body FROM pages WHERE kind = ? AND key = ?", (kind, key)).fetchone()
         if row is not None and row[0] == body:
             return
     conn.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", (kind, key, body, etag_of(body)))
-    refs = refs_of(kind, data)
     if not fresh:  # only the difference: most of an entry's refs stay when it is re-made
         old = {r for (r,) in conn.execute("SELECT iri FROM refs WHERE kind = ? AND key = ?", (kind, key))}
         gone = [(r, kind, key) for r in old - refs]
@@ -1019,12 +1064,12 @@ def build(store: pyoxigraph.Store, target: Path, mentions: Mentions | None = Non
                 data = maker.make(kind, key)
                 if data is None:
                     continue
-                body = encode(kind, data)
-                pages.append((kind, key, body, etag_of(body)))
+                for row_kind, body, row_refs in rows_of(kind, data):
+                    pages.append((row_kind, key, body, etag_of(body)))
+                    refs.extend((r, row_kind, key) for r in row_refs)
                 cut = _cut(kind, data)
                 if cut is not None:
                     cuts.append((key, cut))
-                refs.extend((r, kind, key) for r in refs_of(kind, data))
                 n += 1
             # in key order, so each insert appends to the B-tree instead of splitting its pages
             conn.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", sorted(pages))
@@ -1094,18 +1139,22 @@ def affected(store: pyoxigraph.Store, conn: sqlite3.Connection, changes: Changes
             if key is not None:
                 out[kind].add(key)
     values = sorted(shown)
+    lists: set[str] = set()  # episodes whose related list shows a changed episode
     for i in range(0, len(values), 500):
         chunk = values[i : i + 500]
         marks = ",".join("?" * len(chunk))
         for kind, key in conn.execute(f"SELECT kind, key FROM refs WHERE iri IN ({marks})", chunk):
-            out[kind].add(key)
-    # nodes whose derived edges alone were rewritten: an episode gets its related list afresh, a paper is re-made
+            (lists if kind == RELATED else out[kind]).add(key)
+    # nodes whose derived edges alone were rewritten: an episode gets its related list afresh, a paper
+    # its co-recommended list
     out["related_only"], out["co_only"] = set(), set()
     for value in changes.rewritten:
         for kind, only in (("episode", "related_only"), ("paper", "co_only")):
             key = key_of(kind, value)
-            if key is not None and key not in out[kind]:
+            if key is not None:
                 out[only].add(key)
+    out["related_only"] = (out["related_only"] | lists) - out["episode"]
+    out["co_only"] -= out["paper"]
     return out
 
 
@@ -1150,20 +1199,13 @@ def _handed_related(
     return out
 
 
-def _patched_related(
-    conn: sqlite3.Connection, kind: str, key: str, rows: dict[str, list[dict[str, Any]]]
-) -> dict[str, Any] | None:
-    """A page whose derived list alone changed (an episode's related episodes, a paper's co-recommended
-    papers): the previous page with that list afresh, from ``rows`` (the query's, by node:
-    :func:`_episode_related` / :func:`_paper_corecommended` for every list to renew at once)."""
-    from kg.store.oxigraph import co_recommended_items, related_items
+def _patched_co(conn: sqlite3.Connection, key: str, rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any] | None:
+    """A paper whose co-recommended list alone changed: the previous page with that list afresh, from
+    ``rows`` (:func:`_paper_corecommended`'s, by paper, for every list to renew at once)."""
+    from kg.store.oxigraph import co_recommended_items
 
-    page = _old_page(conn, kind, key)
-    if page is None:
-        return None
-    if kind == "episode":
-        page["related"] = related_items(rows.get(entry_iri("episode", key), []))
-    else:
+    page = _old_page(conn, "paper", key)
+    if page is not None:
         page["co_recommended"] = co_recommended_items(rows.get(entry_iri("paper", key), []))
     return page
 
@@ -1320,6 +1362,9 @@ def _patched_term(maker: _Bound, conn: sqlite3.Connection, slug: str, episodes: 
     return fresh
 
 
+_COUNT = f"SELECT COUNT(*) FROM pages WHERE kind != '{RELATED}'"  # entries (an episode's two rows: one)
+
+
 def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
     """Bring the index up to date after ``changes`` (the previous generation's, copied; or rebuilt)."""
     if changes.target is None:
@@ -1333,7 +1378,7 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
     shutil.copyfile(previous, tmp)
     conn = _connect(tmp)
     try:
-        total = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+        total = conn.execute(_COUNT).fetchone()[0]
         todo = affected(store, conn, changes)
         changed_episodes, related_only = todo.pop("changed_episodes"), todo.pop("related_only")
         co_only = todo.pop("co_only")
@@ -1343,6 +1388,8 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
             conn.close()
             tmp.unlink(missing_ok=True)
             return build(store, changes.target)
+        from kg.store.oxigraph import related_items
+
         maker = _Bound(store)
         conn.execute("BEGIN")
         # many related lists change together (a new episode moves the weights of its features): one
@@ -1351,11 +1398,15 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
         related = _handed_related(maker.facts, changes.related, renewed)
         related.update(_select_many(store, "episode_related.rq", "e", [e for e in renewed if e not in related]))
         co = _select_many(store, "paper_corecommended.rq", "p", [entry_iri("paper", k) for k in co_only])
-        for key in sorted(related_only):
-            page = _patched_related(conn, "episode", key, related)
-            _write(conn, "episode", key, page or maker.make("episode", key))
+        for key in sorted(related_only):  # only the list's own row (rows_of)
+            if conn.execute("SELECT 1 FROM pages WHERE kind = 'episode' AND key = ?", (key,)).fetchone() is None:
+                _write(conn, "episode", key, maker.make("episode", key))
+                continue
+            items = related_items(related.get(entry_iri("episode", key), []))
+            refs = {_iri("episode", r["id"]) for r in items}
+            _put(conn, RELATED, key, related_body(items), refs, fresh=False)
         for key in sorted(co_only):
-            _write(conn, "paper", key, _patched_related(conn, "paper", key, co) or maker.make("paper", key))
+            _write(conn, "paper", key, _patched_co(conn, key, co) or maker.make("paper", key))
         count += len(related_only) + len(co_only)
         for kind in KINDS:
             for key in sorted(todo[kind]):
@@ -1369,7 +1420,7 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
                     data = maker.make(kind, key)
                 _write(conn, kind, key, data)
         conn.execute("COMMIT")
-        total = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+        total = conn.execute(_COUNT).fetchone()[0]
     except BaseException:
         conn.close()
         tmp.unlink(missing_ok=True)

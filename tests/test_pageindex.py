@@ -136,9 +136,11 @@ def api_paths(store: OxigraphStore) -> list[str]:
         [f"/api/terms/{k}" for k in keys["term"]]
         + [f"/api/terms/{k}/card" for k in keys["term"]]
         + [f"/api/episodes/{k}" for k in keys["episode"]]
+        + [f"/api/episodes/{k}/related" for k in keys["episode"]]
         + [f"/api/papers/{quote(k)}" for k in keys["paper"]]
-        + ["/api/terms/no-such-term", "/api/episodes/E999999", "/api/papers/arxiv/0000.00000", "/api/terms/no/card"]
-    )
+        + ["/api/terms/no-such-term", "/api/episodes/E999999", "/api/papers/arxiv/0000.00000", "/api/terms/no/card",
+           "/api/episodes/E999999/related"]
+    )  # fmt: skip
 
 
 def test_the_api_answers_byte_for_byte_what_the_queries_answer(server, fallback_server, sample_store):
@@ -154,6 +156,22 @@ def test_the_api_answers_byte_for_byte_what_the_queries_answer(server, fallback_
     assert not differ, f"{len(differ)} of {len(paths)} answers differ: {differ[:10]}"
     status, _body, headers = get(server.url + f"/api/terms/{SLUG}")
     assert status == 200 and get(server.url + f"/api/terms/{SLUG}", {"If-None-Match": headers["ETag"]})[0] == 304
+
+
+def test_an_episodes_related_list_is_served_alone_from_its_own_row(server, sample_store):
+    store = OxigraphStore(sample_store)
+    index = store.page_index
+    with_related = [e["id"] for e in store.episodes() if store.episode(e["id"])["related"]]
+    assert len(with_related) > 5
+    for key in with_related:
+        status, body, _ = get(server.url + f"/api/episodes/{key}/related")
+        assert status == 200
+        assert json.loads(body) == {"id": key, "related": store.episode(key)["related"]}
+        # the episode's own row holds the rest of the record: no related list is read twice
+        row = sqlite3.connect(index.path).execute("SELECT body FROM pages WHERE kind = 'episode' AND key = ?", (key,))
+        assert b'"related"' not in row.fetchone()[0]
+    status, body, _ = get(server.url + "/api/episodes/E999999/related")
+    assert status == 404 and json.loads(body)["error"]["code"] == "not_found"
 
 
 @pytest.mark.parametrize("path", [f"/terms/{SLUG}", f"/episodes/{RETITLED}", "/papers/arxiv/2305.18290"])

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from kg.nlp.annotate import AnnotateError, annotate_request
-from kg.pageindex import served
+from kg.pageindex import RELATED, served
 from kgweb.caching import cached_json, cached_response, etag_of, json_body
 from kgweb.cards import term_card
 from kgweb.db import get_store, per_graph
@@ -179,6 +179,33 @@ def episode(episode_id: str):
     if data is None:
         return api_error(404, "not_found", f"no episode {episode_id!r}")
     return jsonify(data)
+
+
+@bp.get("/episodes/<episode_id>/related")
+def episode_related(episode_id: str):
+    """The episodes most related to one.
+    ---
+    get:
+      summary: An episode's related episodes (shared papers, terms, topics; rarer ones weigh more), with reasons
+      tags: [episodes]
+      parameters:
+        - {name: episode_id, in: path, required: true, schema: {type: string}, example: E172}
+      responses:
+        "200":
+          description: The related episodes, most related first (the episode's own ``related``).
+          content: {application/json: {schema: {$ref: "#/components/schemas/RelatedEpisodes"}}}
+        "404": {$ref: "#/components/responses/Error"}
+    """
+    store = get_store()
+    entry = indexed(store, RELATED, episode_id)  # the list's own row: the episode's body is not read
+    if entry is not None:
+        related = json.loads(entry.body)
+    else:
+        data = store.episode(episode_id)
+        if data is None:
+            return api_error(404, "not_found", f"no episode {episode_id!r}")
+        related = data["related"]
+    return jsonify({"id": episode_id, "related": related})
 
 
 @bp.get("/episodes")

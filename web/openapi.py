@@ -224,17 +224,22 @@ schemas:
       topics: {type: array, items: {type: object, properties: {slug: {type: string}, title: {type: [string, "null"]}}}}
       reviews: {type: array, items: {type: object, properties: {id: {type: string}, title: {type: [string, "null"]}}}}
       terms: {type: array, items: {$ref: "#/components/schemas/TermRef"}}
-      related:
-        type: array
-        items:
-          type: object
-          required: [id, weight, reason]
-          properties:
-            id: {type: string}
-            title: {type: string}
-            number: {type: [integer, "null"]}
-            weight: {type: number}
-            reason: {type: string}
+      related: {type: array, items: {$ref: "#/components/schemas/RelatedEpisode"}}
+  RelatedEpisode:
+    type: object
+    required: [id, weight, reason]
+    properties:
+      id: {type: string}
+      title: {type: string}
+      number: {type: [integer, "null"]}
+      weight: {type: number}
+      reason: {type: string}
+  RelatedEpisodes:
+    type: object
+    required: [id, related]
+    properties:
+      id: {type: string}
+      related: {type: array, items: {$ref: "#/components/schemas/RelatedEpisode"}}
   Paper:
     type: object
     required: [key, iri, label, covered_by, recommended_by, co_recommended]

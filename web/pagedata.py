@@ -16,7 +16,8 @@ from kg.store import GraphStore
 
 
 def indexed(store: GraphStore, kind: str, key: str) -> Entry | None:
-    """The served bytes and ETag of one ``episode``, ``paper`` or ``term``; ``None``: ask the store."""
+    """The served bytes and ETag of one ``episode``, ``paper`` or ``term`` (or an episode's ``related``
+    list alone, :data:`kg.pageindex.RELATED`); ``None``: ask the store."""
     index = store.page_index
     return index.get(kind, key) if index is not None else None
 
