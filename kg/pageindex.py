@@ -121,12 +121,22 @@ def served(kind: str, data: dict[str, Any] | None) -> dict[str, Any] | None:
     return {**data, "mentioned_in": rows[:MENTIONED_IN_SHOWN], "mentioned_in_total": len(rows)}
 
 
-def _cut(kind: str, data: dict[str, Any]) -> bytes | None:
-    """A term's whole ``mentioned_in`` (JSON) where its served record holds only the newest rows."""
+def _cut(kind: str, data: dict[str, Any]) -> tuple[bytes, int | None, int] | None:
+    """A term's whole ``mentioned_in`` (JSON) where its served record holds only the newest rows, with
+    what :func:`_prepended_term` needs to know of its rows without reading them: ``(body, top,
+    orderly)``, the highest episode number on the term's page and whether every row there (explained
+    or mentioned) has a number that no other episode's row has."""
     if kind != "term":
         return None
     rows = data.get("mentioned_in") or []
-    return json_body(rows) if len(rows) > MENTIONED_IN_SHOWN else None
+    if len(rows) <= MENTIONED_IN_SHOWN:
+        return None
+    numbers: dict[Any, str] = {}
+    orderly = 1
+    for x in (data.get("explained_in") or []) + rows:
+        if x["number"] is None or numbers.setdefault(x["number"], x["episode"]) != x["episode"]:
+            orderly = 0
+    return json_body(rows), max(numbers, default=None), orderly
 
 
 def encode(kind: str, data: dict[str, Any]) -> bytes:
@@ -971,7 +981,8 @@ CREATE TABLE pages (kind TEXT NOT NULL, key TEXT NOT NULL, body BLOB NOT NULL, e
                     PRIMARY KEY (kind, key)) WITHOUT ROWID;
 CREATE TABLE refs (iri TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,
                    PRIMARY KEY (iri, kind, key)) WITHOUT ROWID;
-CREATE TABLE mentions (key TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE mentions (key TEXT PRIMARY KEY, body BLOB NOT NULL, top INTEGER, orderly INTEGER NOT NULL)
+    WITHOUT ROWID;
 CREATE INDEX refs_of_entry ON refs (kind, key);
 """
 _REFS_INDEX = "CREATE INDEX refs_of_entry ON refs (kind, key)"
@@ -983,11 +994,13 @@ class Stats:
     entries: int = 0
     remade: int = 0
     seconds: float = 0.0
+    prepended: int = 0  # terms whose whole list got the new rows put first (_prepended_term)
 
     def __str__(self) -> str:
         if self.mode == "full":
             return f"page index: {self.entries} entries in {self.seconds:.1f} s"
-        return f"page index: {self.remade} of {self.entries} entries re-made in {self.seconds:.2f} s"
+        extra = f" ({self.prepended} terms' new rows put before their old ones)" if self.prepended else ""
+        return f"page index: {self.remade} of {self.entries} entries re-made in {self.seconds:.2f} s{extra}"
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -1014,7 +1027,7 @@ def _write(conn: sqlite3.Connection, kind: str, key: str, data: dict[str, Any] |
         if cut is None:
             conn.execute("DELETE FROM mentions WHERE key = ?", (key,))
         else:
-            conn.execute("INSERT OR REPLACE INTO mentions VALUES (?, ?)", (key, cut))
+            conn.execute("INSERT OR REPLACE INTO mentions VALUES (?, ?, ?, ?)", (key, *cut))
     if data is None:
         for row_kind in (kind, RELATED) if kind == "episode" else (kind,):
             conn.execute("DELETE FROM refs WHERE kind = ? AND key = ?", (row_kind, key))
@@ -1059,7 +1072,7 @@ def build(store: pyoxigraph.Store, target: Path, mentions: Mentions | None = Non
         for kind in KINDS:
             pages: list[tuple[str, str, bytes, str]] = []
             refs: list[tuple[str, str, str]] = []
-            cuts: list[tuple[str, bytes]] = []
+            cuts: list[tuple[str, bytes, int | None, int]] = []
             for key in _entries(store, kind):
                 data = maker.make(kind, key)
                 if data is None:
@@ -1069,11 +1082,11 @@ def build(store: pyoxigraph.Store, target: Path, mentions: Mentions | None = Non
                     refs.extend((r, row_kind, key) for r in row_refs)
                 cut = _cut(kind, data)
                 if cut is not None:
-                    cuts.append((key, cut))
+                    cuts.append((key, *cut))
                 n += 1
             # in key order, so each insert appends to the B-tree instead of splitting its pages
             conn.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", sorted(pages))
-            conn.executemany("INSERT OR REPLACE INTO mentions VALUES (?, ?)", sorted(cuts))
+            conn.executemany("INSERT OR REPLACE INTO mentions VALUES (?, ?, ?, ?)", sorted(cuts))
             all_refs.extend(refs)
             maker._groups.clear()  # the next kind's rows; the facts read stay (most are shared)
         conn.executemany("INSERT OR IGNORE INTO refs VALUES (?, ?, ?)", sorted(set(all_refs)))
@@ -1365,6 +1378,75 @@ def _patched_term(maker: _Bound, conn: sqlite3.Connection, slug: str, episodes: 
 _COUNT = f"SELECT COUNT(*) FROM pages WHERE kind != '{RELATED}'"  # entries (an episode's two rows: one)
 
 
+def _page_order(x: dict[str, Any]) -> tuple:
+    """The order of a term page's rows (``term_explained.rq``'s, every row numbered): newest first."""
+    return (-x["number"], (0, 0) if x["start"] is None else (1, x["start"]))
+
+
+def _prepended_term(maker: _Bound, conn: sqlite3.Connection, slug: str, episodes: set[str]) -> bool:
+    """Re-make a common term's entry without reading its whole ``mentioned_in``; False: not done.
+
+    A new episode is the newest: its rows go before every row the term's page has. When none of the
+    changed ``episodes`` has a row there yet (the entry's refs say so), each of their rows has a
+    number higher than any there, and the page's rows were all numbered, one episode to a number
+    (``orderly``, kept beside the whole list), :func:`_patched_term`'s merge is the fresh rows
+    sorted, then the old rows as they were: so the whole list is the fresh rows' JSON put before the
+    old list's bytes, and the served record is made from its own newest rows. At 10,000 episodes a
+    common term's whole list is thousands of rows, decoded and encoded again by every ingest before.
+    """
+    row = conn.execute("SELECT body, top, orderly FROM mentions WHERE key = ?", (slug,)).fetchone()
+    if row is None or not row[2] or row[1] is None:
+        return False
+    whole, top = row[0], row[1]
+    eps = sorted(episodes)
+    for i in range(0, len(eps), 500):
+        chunk = eps[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT 1 FROM refs WHERE iri IN ({marks}) AND kind = 'term' AND key = ? LIMIT 1"
+        if conn.execute(query, (*chunk, slug)).fetchone():
+            return False  # an episode with rows on the page already: merged by _patched_term
+    page = conn.execute("SELECT body FROM pages WHERE kind = 'term' AND key = ?", (slug,)).fetchone()
+    if page is None:
+        return False
+    old = json.loads(page[0])
+    from kg.store.oxigraph import OxigraphStore
+
+    rows = _explained_rows(maker.facts, entry_iri("term", slug), eps)
+    fresh = OxigraphStore.term(_Restricted(maker, "term_explained.rq", rows), slug)
+    if fresh is None:
+        return False
+    numbers: dict[Any, str] = {}
+    for x in fresh["explained_in"] + fresh["mentioned_in"]:
+        if x["number"] is None or x["number"] <= top or numbers.setdefault(x["number"], x["episode"]) != x["episode"]:
+            return False
+    explained = sorted(fresh["explained_in"], key=_page_order) + old["explained_in"]
+    newest = sorted(fresh["mentioned_in"], key=_page_order)
+    shown = newest + old["mentioned_in"][: max(MENTIONED_IN_SHOWN - len(newest), 0)]
+    # refs: the old rows' episodes stay (thousands: left as they are); the term's neighbours are afresh
+    own = refs_of("term", {**fresh, "explained_in": [], "mentioned_in": []})
+    others = conn.execute(_TERM_NEIGHBOUR_REFS, (slug, _EPISODE_PREFIX + "%")).fetchall()
+    conn.executemany("DELETE FROM refs WHERE iri = ? AND kind = 'term' AND key = ?",
+                     [(r, slug) for (r,) in others if r not in own])  # fmt: skip
+    added = own | refs_of("term", {"explained_in": fresh["explained_in"], "mentioned_in": newest})
+    conn.executemany("INSERT OR IGNORE INTO refs VALUES (?, 'term', ?)", [(r, slug) for r in sorted(added)])
+    fresh["explained_in"] = explained
+    fresh["mentioned_in"] = shown[:MENTIONED_IN_SHOWN]
+    fresh["episode_count"] = old["episode_count"] + len(numbers)  # one episode to a number, none on the page
+    fresh["mentioned_in_total"] = old["mentioned_in_total"] + len(newest)
+    if newest:
+        whole = json_body(newest)[:-1] + b"," + whole[1:]
+    conn.execute(
+        "UPDATE mentions SET body = ?, top = ? WHERE key = ?", (whole, max(numbers, default=top), slug)
+    )  # fmt: skip
+    body = json_body(fresh)
+    conn.execute("INSERT OR REPLACE INTO pages VALUES ('term', ?, ?, ?)", (slug, body, etag_of(body)))
+    return True
+
+
+_EPISODE_PREFIX = iri("episode", "x").value[:-1]
+_TERM_NEIGHBOUR_REFS = "SELECT iri FROM refs WHERE kind = 'term' AND key = ? AND iri NOT LIKE ?"
+
+
 def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
     """Bring the index up to date after ``changes`` (the previous generation's, copied; or rebuilt)."""
     if changes.target is None:
@@ -1408,11 +1490,15 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
         for key in sorted(co_only):
             _write(conn, "paper", key, _patched_co(conn, key, co) or maker.make("paper", key))
         count += len(related_only) + len(co_only)
+        prepended = 0
         for kind in KINDS:
             for key in sorted(todo[kind]):
                 if not _is_entry(store, kind, entry_iri(kind, key)):
                     data = None
                 elif kind == "term":
+                    if _prepended_term(maker, conn, key, changed_episodes):
+                        prepended += 1
+                        continue
                     data = _patched_term(maker, conn, key, changed_episodes) or maker.make(kind, key)
                 elif kind == "paper":
                     data = _patched_paper(maker, conn, key, changed_episodes) or maker.make(kind, key)
@@ -1426,7 +1512,7 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
         tmp.unlink(missing_ok=True)
         raise
     _finish(conn, tmp, path)
-    return Stats("incremental", entries=total, remade=count, seconds=time.perf_counter() - started)
+    return Stats("incremental", entries=total, remade=count, seconds=time.perf_counter() - started, prepended=prepended)
 
 
 def records(store: Any, kind: str, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, Any] | None]]:

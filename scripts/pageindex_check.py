@@ -38,6 +38,8 @@ def rows(path: Path) -> tuple[dict[tuple[str, str], tuple[bytes, str]], set[tupl
     try:
         pages = {(k, key): (body, etag) for k, key, body, etag in conn.execute("SELECT * FROM pages")}
         refs = {(i, k, key) for i, k, key in conn.execute("SELECT * FROM refs")}
+        for key, body, top, orderly in conn.execute("SELECT * FROM mentions"):  # a term's whole list
+            pages[("mentions", key)] = (body, f"{top} {orderly}")
     finally:
         conn.close()
     return pages, refs
@@ -74,6 +76,11 @@ def main(argv: list[str] | None = None) -> int:
             differ.append(f"refs: {len(refs - other_refs)} more, {len(other_refs - refs)} fewer")
     if args.queries:
         for (kind, key), (body, etag) in sorted(pages.items()):
+            if kind == "mentions":
+                whole = store.term(key)["mentioned_in"]
+                if json.loads(body) != whole or len(whole) <= pageindex.MENTIONED_IN_SHOWN:
+                    differ.append(f"term {key} mentioned_in (vs the query path)")
+                continue
             of = "episode" if kind == pageindex.RELATED else kind  # an episode's two rows (rows_of)
             expected = {k: b for k, b, _ in pageindex.rows_of(of, getattr(store, of)(key))}.get(kind)
             if body != expected or etag != pageindex.etag_of(expected):

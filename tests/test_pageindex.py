@@ -333,8 +333,12 @@ def test_every_entry_of_a_synthetic_corpus_is_what_the_queries_make(tmp_path):
     kg_cmd("build", "--data", str(data), "--store", str(store))
     assert assert_index_is_the_query_path(store) > 500
     assert_a_common_term_is_served_in_pages(store, tmp_path)
-    proc = kg_cmd("ingest", "feed", str(new_item), "--store", str(store))
-    assert "replaced" in proc.stdout, proc.stdout + proc.stderr
+    from kg.pipeline import ingest
+
+    said: list[str] = []
+    ingest(store, "feed", new_item, progress=said.append)
+    # the newest episode: common terms get its rows put before their old ones, unread (_prepended_term)
+    assert any(re.search(r"\(\d+ terms' new rows put before their old ones\)", m) for m in said), said
     assert assert_index_is_the_query_path(store) > 500
 
     # an episode retitled and without its reading list: the papers it recommended lose a row, and the
@@ -345,6 +349,7 @@ def test_every_entry_of_a_synthetic_corpus_is_what_the_queries_make(tmp_path):
 
     changed = one_item_feed(data / "feed-0002.xml", 3, tmp_path / "changed.xml", edit)
     assert "Retitled" in changed.read_text(encoding="utf-8")
-    proc = kg_cmd("ingest", "feed", str(changed), "--store", str(store))
-    assert "replaced" in proc.stdout, proc.stdout + proc.stderr
+    said.clear()
+    ingest(store, "feed", changed, progress=said.append)
+    assert not any("put before" in m for m in said), said  # an old episode's rows are merged in place
     assert assert_index_is_the_query_path(store) > 500
