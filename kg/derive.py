@@ -576,15 +576,13 @@ class DerivedIndex:
         self.coc = Ragged.from_rows(rows_c)
 
     # -- materialising -----------------------------------------------------------------
-    def reason(self, a: int, b: int, w: np.ndarray, counting: set[int] | None = None) -> str:
-        """Why ``b`` is related to ``a``: the shared features that count, by kind, four names each.
-        ``counting``: ``a``'s features of positive weight, when the caller has them."""
-        if counting is None:
-            counting = {f for f in self.ef.row(a).tolist() if w[f] > 0}
+    def reason(self, b: int, counting: set[int]) -> str:
+        """Why episode ``b`` is related to one whose features of positive weight are ``counting``: the
+        shared features that count, by kind, four names each."""
+        shared = [f for f in self.ef.row(b).tolist() if f in counting]
         labels: tuple[list[str], ...] = ([], [], [])
-        for f in self.ef.row(b).tolist():
-            if f in counting:
-                labels[self.f_kind_list[f]].append(self.f_label[f])
+        for f, kind in zip(shared, self.f_kind[shared].tolist(), strict=True):
+            labels[kind].append(self.f_label[f])
         parts = []
         for kind in (PAPER, TERM, TOPIC):
             names = sorted(labels[kind])
@@ -599,16 +597,7 @@ class DerivedIndex:
             return []
         mine = self.ef.row(a)
         counting = set(mine[w[mine] > 0].tolist())
-        return [(b, s, self.reason(a, b, w, counting)) for b, s in top]
-
-    @property
-    def f_kind_list(self) -> list[int]:
-        """``f_kind`` as a list (indexing a numpy array one item at a time is slow), kept while
-        ``f_kind`` is the same array (a new feature makes a new one, ``np.append``)."""
-        cached = self.__dict__.get("_f_kind_list")
-        if cached is None or cached[0] is not self.f_kind:
-            cached = self.__dict__["_f_kind_list"] = (self.f_kind, self.f_kind.tolist())
-        return cached[1]
+        return [(b, s, self.reason(b, counting)) for b, s in top]
 
     def set_materialised(self, a: int, rows: list[tuple[int, int, str]]) -> None:
         """Record ``rows`` as what the graph holds for episode ``a``."""
