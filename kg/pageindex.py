@@ -164,9 +164,12 @@ def rows_of(kind: str, data: dict[str, Any]) -> list[tuple[str, bytes, set[str]]
     if kind != "episode":
         return [(kind, encode(kind, data), refs_of(kind, data))]
     rest = {k: v for k, v in data.items() if k != "related"}
-    related = data.get("related") or []
-    refs = {_iri("episode", r["id"]) for r in related if r.get("id")}
-    return [("episode", encode(kind, rest), refs_of(kind, rest)), (RELATED, related_body(related), refs)]
+    return [("episode", encode(kind, rest), refs_of(kind, rest)), _related_row(data.get("related") or [])]
+
+
+def _related_row(related: list[dict[str, Any]]) -> tuple[str, bytes, set[str]]:
+    """The :data:`RELATED` row of an episode's ``related`` list: ``(RELATED, body, refs)``."""
+    return RELATED, related_body(related), {_iri("episode", r["id"]) for r in related if r.get("id")}
 
 
 def joined(episode: bytes, related: bytes) -> bytes:
@@ -1347,6 +1350,11 @@ def _explained_order(r: tuple) -> tuple:
     return (r[7], (0, -n) if n is not None else (1, 0), (0, 0) if start is None else (1, start))
 
 
+def _page_order(x: dict[str, Any]) -> tuple:
+    """The order of a term page's rows (``term_explained.rq``'s, every row numbered): newest first."""
+    return (-x["number"], (0, 0) if x["start"] is None else (1, x["start"]))
+
+
 def _patched_term(maker: _Bound, conn: sqlite3.Connection, slug: str, episodes: set[str]) -> dict[str, Any] | None:
     """A term's page re-made without reading all its episodes: its own fields afresh, the rows of the
     changed ``episodes`` afresh, the rows of every other episode kept from the previous page, merged
@@ -1364,10 +1372,7 @@ def _patched_term(maker: _Bound, conn: sqlite3.Connection, slug: str, episodes: 
         return None
     numbers: dict[Any, str] = {}  # one episode per number across both lists
     for field in ("explained_in", "mentioned_in"):
-        merged = _merged(
-            old.get(field, []), fresh[field], "episode", changed, numbers,
-            lambda x: (-x["number"], (0, 0) if x["start"] is None else (1, x["start"])),
-        )  # fmt: skip
+        merged = _merged(old.get(field, []), fresh[field], "episode", changed, numbers, _page_order)
         if merged is None:
             return None
         fresh[field] = merged
@@ -1376,11 +1381,6 @@ def _patched_term(maker: _Bound, conn: sqlite3.Connection, slug: str, episodes: 
 
 
 _COUNT = f"SELECT COUNT(*) FROM pages WHERE kind != '{RELATED}'"  # entries (an episode's two rows: one)
-
-
-def _page_order(x: dict[str, Any]) -> tuple:
-    """The order of a term page's rows (``term_explained.rq``'s, every row numbered): newest first."""
-    return (-x["number"], (0, 0) if x["start"] is None else (1, x["start"]))
 
 
 def _prepended_term(maker: _Bound, conn: sqlite3.Connection, slug: str, episodes: set[str]) -> bool:
@@ -1484,9 +1484,8 @@ def update(store: pyoxigraph.Store, changes: Changes) -> Stats:
             if conn.execute("SELECT 1 FROM pages WHERE kind = 'episode' AND key = ?", (key,)).fetchone() is None:
                 _write(conn, "episode", key, maker.make("episode", key))
                 continue
-            items = related_items(related.get(entry_iri("episode", key), []))
-            refs = {_iri("episode", r["id"]) for r in items}
-            _put(conn, RELATED, key, related_body(items), refs, fresh=False)
+            row_kind, body, refs = _related_row(related_items(related.get(entry_iri("episode", key), [])))
+            _put(conn, row_kind, key, body, refs, fresh=False)
         for key in sorted(co_only):
             _write(conn, "paper", key, _patched_co(conn, key, co) or maker.make("paper", key))
         count += len(related_only) + len(co_only)
