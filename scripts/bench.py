@@ -259,9 +259,8 @@ def bench_queries(store: Path, samples: int, seed: int, budget_s: float, rdflib_
         for i in ids[name][:5]:
             ours[name](i)  # warm up
         mine[name] = timed(ours[name], ids[name])
-        if index is not None:
+        if index is not None:  # and the same page data made by the named queries, as without the index
             sizes[name] = [len(index.get(name, i).body) / 1024 for i in ids[name]]
-        if index is not None:  # the same page data made by the named queries, as without the index
             by_query[name] = timed(live[name], ids[name], budget_s)
     rg, rdflib_load_s = load_rdflib(st) if rdflib_too else (None, None)
     for name in ("episode", "paper", "term", "related"):

@@ -36,17 +36,15 @@ def term_mentions(store: GraphStore, slug: str, data: dict[str, Any] | None = No
     term's served record (:func:`record`), when the caller has it."""
     if data is None:
         entry = indexed(store, "term", slug)
-        if entry is None:  # no index: the store's record has every row
-            whole = store.term(slug)
-            return whole["mentioned_in"] if whole is not None else None
-        data = json.loads(entry.body)
-    if data["mentioned_in_total"] <= len(data["mentioned_in"]):
-        return data["mentioned_in"]
-    index = store.page_index
-    rows = index.term_mentions(slug) if index is not None else None
-    if rows is not None:
-        return rows
-    whole = store.term(slug)
+        data = json.loads(entry.body) if entry is not None else None
+    if data is not None:
+        if data["mentioned_in_total"] <= len(data["mentioned_in"]):
+            return data["mentioned_in"]
+        index = store.page_index
+        rows = index.term_mentions(slug) if index is not None else None
+        if rows is not None:
+            return rows
+    whole = store.term(slug)  # no index (or no whole list in it): the store's record has every row
     return whole["mentioned_in"] if whole is not None else None
 
 
