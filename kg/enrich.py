@@ -22,7 +22,7 @@ from pathlib import Path
 import pyoxigraph
 
 from kg import derive
-from kg.entities import Started, refresh_entities, start_entities
+from kg.entities import EntityWorker, Started, refresh_entities, start_entities, start_ingest_entities
 from kg.errors import Report
 from kg.mentions import is_source_with_text, refresh_mentions
 from kg.rdf.namespaces import KG, RDF, SKOS
@@ -102,13 +102,20 @@ def entity_edges(store: pyoxigraph.Store, changes: Changes, progress: Progress, 
     A build, a changed glossary or a changed gazetteer re-reads every text; otherwise the texts of
     the replaced sources. A gazetteer that contradicts the glossary raises (the write is discarded).
     """
-    relinking = (_GRAPH + "glossary/", _GRAPH + "gazetteer/")
-    relink_all = changes.full or any(g.startswith(relinking) for g in changes.graphs)
-    sources = None if relink_all else [g for g in changes.graphs if is_source_with_text(g)]
-    started = inputs.entities if changes.full else None
+    sources = _entity_sources(changes)
+    started = inputs.entities
     glossary = lambda: inputs.glossary(store)  # noqa: E731
     n = refresh_entities(store, sources, inputs.report, inputs.gazetteers, changes, glossary, started)
     progress(f"entity graphs: {n} quads written")
+
+
+def _entity_sources(changes: Changes) -> list[str] | None:
+    """The source graphs whose texts the entity step reads; ``None``: every one (a build, or a write
+    that changed the glossary or a gazetteer, which may change what any text names)."""
+    relinking = (_GRAPH + "glossary/", _GRAPH + "gazetteer/")
+    if changes.full or any(g.startswith(relinking) for g in changes.graphs):
+        return None
+    return [g for g in changes.graphs if is_source_with_text(g)]
 
 
 def derived_edges(store: pyoxigraph.Store, changes: Changes, progress: Progress, inputs: Inputs) -> None:
@@ -124,12 +131,12 @@ def page_index(store: pyoxigraph.Store, changes: Changes, progress: Progress, in
     progress(str(pageindex.update(store, changes)))
 
 
-STEPS: tuple[Callable[[pyoxigraph.Store, Changes, Progress, Inputs], None], ...] = (
-    mention_edges,
-    entity_edges,
-    derived_edges,
-    page_index,
-)
+Step = Callable[[pyoxigraph.Store, Changes, Progress, Inputs], None]
+STEPS: tuple[Step, ...] = (mention_edges, entity_edges, derived_edges, page_index)
+#: an ingest's order: the entity step last, so the texts it reads are analysed in a worker process
+#: (:class:`~kg.entities.EntityWorker`) while the other steps run here. Nothing they read is the
+#: entity step's: derived edges count papers, terms and topics, and no page shows an entity graph.
+INGEST_STEPS: tuple[Step, ...] = (mention_edges, derived_edges, page_index, entity_edges)
 
 
 def enrich(
@@ -139,9 +146,11 @@ def enrich(
     report: Report | None = None,
     gazetteers: Iterable[Gazetteer] = (),
     texts: SourceTexts | None = None,
+    worker: EntityWorker | None = None,
 ) -> None:
     """Run the steps. ``texts``: for a build, the texts of the graphs its sources wrote
-    (:mod:`kg.texts`), which the mention and entity steps would otherwise read back."""
+    (:mod:`kg.texts`), which the mention and entity steps would otherwise read back. ``worker``: for
+    an ingest, a process started to analyse its texts (closed here)."""
     changes = changes if changes is not None else Changes(full=True)
     inputs = Inputs(report if report is not None else Report(), list(gazetteers), changes=changes)
     entity_rows = None
@@ -151,10 +160,20 @@ def enrich(
     if changes.full:  # the texts are analysed in worker processes while the mention step runs here
         glossary = lambda: inputs.glossary(store)  # noqa: E731
         inputs.entities = start_entities(store, inputs.report, inputs.gazetteers, glossary, entity_rows)
+    elif worker is not None:
+        sources = _entity_sources(changes)
+        if sources:
+            glossary = lambda: inputs.glossary(store)  # noqa: E731
+            inputs.entities = start_ingest_entities(store, sources, worker, inputs.report, inputs.gazetteers, glossary)
+        else:
+            worker.close()
+        worker = None
     try:
-        for step in STEPS:
+        for step in STEPS if changes.full else INGEST_STEPS:
             step(store, changes, progress, inputs)
         inputs.keep_glossary(store)
     finally:
         if inputs.entities is not None:
             inputs.entities.close()
+        if worker is not None:
+            worker.close()

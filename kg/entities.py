@@ -22,7 +22,9 @@ entities share are reported (W071).
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -39,6 +41,8 @@ from kg.records import Gazetteer
 from kg.settings import build_worker_processes
 from kg.store.changes import Changes, replace_graphs
 from kg.store.oxigraph import glossary_rows, run_select
+
+log = logging.getLogger("kg.entities")
 
 _GRAPH_PREFIX = DATA_NS + "graph/"
 ENTITY_GRAPH_PREFIX = _GRAPH_PREFIX + "entities/"
@@ -195,6 +199,90 @@ def _analyse_chunk(texts: list[str]) -> list[tuple[list[Found], list[Relation]]]
     return out
 
 
+class EntityWorker:
+    """One process, started as an ingest begins, that imports spaCy and makes its pipeline (about a second)
+    while the ingest writes its source, its mention edges, derived edges and page index; then it analyses
+    the ingested texts (:meth:`send`) and hands back the analyses and the finder's name conflicts.
+
+    Whatever goes wrong in it (it died, the pipeline did not load) only means the texts are analysed
+    here instead (:meth:`result` gives ``None``), where the same error is raised as without it.
+    """
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve_analysis, args=(child,), daemon=True, name="kg-entities")
+        self._proc.start()
+        child.close()
+        self._sent = False
+        self._sender: threading.Thread | None = None
+
+    def send(self, catalogue: Catalogue, texts: list[str]) -> None:
+        """Hand the worker its texts; on a thread, as the worker reads them only once its pipeline is made
+        (the catalogue is more than a pipe holds)."""
+        message = (list(catalogue.entries.values()), catalogue.other_terms, texts)
+        self._sender = threading.Thread(target=self._send, args=(message,), daemon=True, name="kg-entities-send")
+        self._sent = True
+        self._sender.start()
+
+    def _send(self, message: tuple) -> None:
+        try:
+            self._conn.send(message)
+        except (OSError, ValueError):  # the worker is gone: result() finds the pipe closed
+            pass
+
+    def result(self) -> tuple[list, list[tuple[list[Found], list[Relation]]]] | None:
+        """``(conflicts, analyses)`` of the texts sent, in order; ``None`` if the worker gave none."""
+        if not self._sent:
+            return None
+        try:
+            answer = self._conn.recv()
+        except (EOFError, OSError):
+            answer = ("error", "the worker process ended")
+        finally:
+            self.close()
+        if answer[0] != "ok":
+            log.debug("entity worker: %s; the texts are analysed here", answer[1])
+            return None
+        return answer[1], answer[2]
+
+    def close(self) -> None:
+        if self._proc.is_alive():
+            self._proc.terminate()  # ends a send still under way, too
+        if self._sender is not None:
+            self._sender.join(5)
+        self._conn.close()
+        self._proc.join(5)
+
+
+def _serve_analysis(conn) -> None:
+    """:class:`EntityWorker`'s process: make the pipeline, then analyse the one batch of texts it is sent."""
+    try:
+        from kg.nlp.entities import default_nlp
+
+        default_nlp()
+        try:
+            entries, other_terms, texts = conn.recv()
+        except EOFError:  # the ingest needed no analysis
+            return
+        finder = EntityFinder(entries, other_terms)
+        found = [(a.entities, a.relations) for a in map(finder.analyse, texts)]
+        conn.send(("ok", finder.conflicts, found))
+    except BaseException as exc:  # noqa: BLE001 - reported to the ingest, which analyses the texts itself
+        try:
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        except (OSError, ValueError):
+            pass
+    finally:
+        conn.close()
+
+
+def ingest_entity_worker() -> EntityWorker | None:
+    """An :class:`EntityWorker` for an ingest, on a machine with more than one core (not with
+    ``KG_BUILD_WORKERS=0``)."""
+    return EntityWorker() if build_worker_processes(1, 0) > 0 else None
+
+
 def entity_workers(chars: int) -> int:
     """Processes that analyse texts: ``KG_BUILD_WORKERS``, else one per core for more than 4 MB of text."""
     return build_worker_processes(chars, PARALLEL_MIN_CHARS)
@@ -242,7 +330,7 @@ def analyses(
 
 
 def entity_quads(
-    finder: EntityFinder,
+    finder: EntityFinder | None,
     rows: Iterable[dict],
     found_types: dict[str, tuple[str, str]],
     catalogue: Catalogue | None = None,
@@ -298,10 +386,15 @@ class Started:
     rows: list[dict] = field(default_factory=list)
     analysis: Analysis | None = None
     error: KGError | None = None
+    #: an ingest's: the source graphs whose texts ``rows`` are, and the worker analysing them
+    sources: list[str] | None = None
+    worker: EntityWorker | None = None
 
     def close(self) -> None:
         if self.analysis is not None:
             self.analysis.close()
+        if self.worker is not None:
+            self.worker.close()
 
 
 def start_entities(
@@ -324,6 +417,27 @@ def start_entities(
     except KGError as exc:  # raised when the step runs, after the steps before it, as without the head start
         return Started(error=exc)
     return Started(cat, rows, Analysis([r["text"] for r in rows], cat, workers))
+
+
+def start_ingest_entities(
+    store: pyoxigraph.Store,
+    sources: list[str],
+    worker: EntityWorker,
+    report: Report,
+    gazetteers: Iterable[Gazetteer] = (),
+    glossary: Callable[[], list[dict]] | None = None,
+) -> Started:
+    """For an ingest that writes ``sources`` (and no glossary or gazetteer): read their texts and the
+    catalogue and send them to ``worker``, which analyses them while the ingest's other steps run."""
+    sources = sorted(set(sources))
+    rows = [r for s in sources for r in corpus_rows(store, s)]
+    try:
+        cat = load_catalogue(store, report, list(gazetteers), glossary)
+    except KGError as exc:
+        worker.close()
+        return Started(error=exc)
+    worker.send(cat, [r["text"] for r in rows])
+    return Started(cat, rows, sources=sources, worker=worker)
 
 
 def refresh_entities(
@@ -354,15 +468,22 @@ def refresh_entities(
     cat = started.catalogue if started is not None else None
     if cat is None:
         cat = load_catalogue(store, report, gazetteers, glossary)
-    finder = EntityFinder(cat.entries.values(), cat.other_terms)
+    remote = started.worker.result() if started is not None and started.worker is not None else None
+    if remote is not None:  # analysed in an ingest's worker, with a finder of the same catalogue
+        finder, (conflicts, found) = None, remote
+    else:
+        finder = EntityFinder(cat.entries.values(), cat.other_terms)
+        conflicts, found = finder.conflicts, started.analysis if started is not None else None
     where, _file_of = _locator(store, gazetteers)
-    for c in finder.conflicts:
+    for c in conflicts:
         report.warn(
             "W071",
             f"the name {c.form!r} belongs to entities {c.kept!r} and {c.dropped!r}; it is linked to {c.kept!r}",
             where(c.dropped, None, "name"),
         )
-    if started is not None:
+    if started is not None and started.sources is not None:  # an ingest's, begun early
+        rows, targets = started.rows, set(started.sources)
+    elif started is not None:
         rows = started.rows
         targets = {r["g"] for r in rows} | {
             _GRAPH_PREFIX + g.value[len(ENTITY_GRAPH_PREFIX) :] for g in _entity_graphs(store)
@@ -378,10 +499,18 @@ def refresh_entities(
     found_types: dict[str, tuple[str, str]] = {}
     for r in run_select(store, "entity_found_types.rq"):
         found_types.setdefault(_entity_slug(r["e"]), (_CLASS_TYPE[r["class"]], r["name"] or _entity_slug(r["e"])))
-    workers = entity_workers(sum(len(r["text"]) for r in rows))
-    found = started.analysis if started is not None else None
+    workers = entity_workers(sum(len(r["text"]) for r in rows)) if finder is not None else 0
     by_source = entity_quads(finder, rows, found_types, cat, workers, found)
     return replace_graphs(store, ((entity_graph(s), by_source.get(s, [])) for s in sorted(targets)), changes)
 
 
-__all__ = ["refresh_entities", "start_entities", "load_catalogue", "entity_graph", "ENTITY_GRAPH_PREFIX"]
+__all__ = [
+    "refresh_entities",
+    "start_entities",
+    "start_ingest_entities",
+    "EntityWorker",
+    "ingest_entity_worker",
+    "load_catalogue",
+    "entity_graph",
+    "ENTITY_GRAPH_PREFIX",
+]

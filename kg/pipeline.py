@@ -554,6 +554,11 @@ def ingest(
     else:
         src.glossaries.append(record)
     result = WriteResult()
+    worker = None
+    if src.feeds or src.reviews:  # their texts' entities: spaCy loads in this process while the rest runs
+        from kg.entities import ingest_entity_worker
+
+        worker = ingest_entity_worker()
     try:
         with writing(store_path, start_empty=False) as gen:
             changes = Changes(previous=gen.previous, target=gen.path)
@@ -562,12 +567,16 @@ def ingest(
                 raise _Unchanged  # discard the new generation: nothing would change
             from kg.enrich import enrich
 
-            enrich(gen.store, changes, progress, report=report, gazetteers=src.gazetteers)
+            enrich(gen.store, changes, progress, report=report, gazetteers=src.gazetteers, worker=worker)
+            worker = None  # enrich closed it
             before = read_meta(gen.previous).get("quads")
             result.quads = before + changes.quad_delta if isinstance(before, int) else len(gen.store)
             write_meta(gen.path, {"quads": result.quads})
     except _Unchanged:
         pass
+    finally:
+        if worker is not None:
+            worker.close()
     result.warnings = [str(w) for w in report.warnings]
     current = current_generation(store_path)
     result.generation = current.name if current else None

@@ -115,3 +115,30 @@ def test_entity_workers_follow_kg_build_workers(monkeypatch):
     monkeypatch.setenv("KG_BUILD_WORKERS", "many")
     with pytest.raises(entities.KGError, match="KG_BUILD_WORKERS"):
         entities.entity_workers(1000)
+
+
+def test_an_ingests_entity_worker_analyses_as_this_process_does(sample_store, monkeypatch):
+    """The process an ingest starts (kg.entities.EntityWorker) gives the analyses and name conflicts of a
+    finder made here, and says so plainly when it cannot: the ingest then analyses the texts itself."""
+    store = open_current(sample_store)
+    cat = load_catalogue(store)
+    finder = EntityFinder(cat.entries.values(), cat.other_terms)
+    texts = [r["text"] for r in corpus_rows(store)]
+    worker = entities.EntityWorker()
+    worker.send(cat, texts)
+    answer = worker.result()
+    assert answer is not None
+    conflicts, found = answer
+    assert conflicts == finder.conflicts
+    assert found == [(a.entities, a.relations) for a in map(finder.analyse, texts)]
+    assert sum(len(e) for e, _r in found) > 100
+
+    monkeypatch.setenv("KG_SPACY_PIPELINE", "xx_no_such_pipeline")  # the worker cannot make its pipeline
+    failing = entities.EntityWorker()
+    failing.send(cat, texts[:3])
+    assert failing.result() is None
+    unused = entities.EntityWorker()  # an ingest that needed no analysis closes it at once
+    unused.close()
+    assert not unused._proc.is_alive()
+    monkeypatch.setenv("KG_BUILD_WORKERS", "0")
+    assert entities.ingest_entity_worker() is None

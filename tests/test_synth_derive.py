@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -227,6 +228,44 @@ def test_a_build_with_parse_workers_gives_the_same_graph(corpus, tmp_path):
         stores[workers] = kg_cmd("export", "--store", str(store), "--format", "nq", "-").stdout
     assert stores["0"] == stores["2"]
     assert len(stores["0"].splitlines()) > 10_000
+
+
+def test_an_ingest_gives_the_same_graph_and_page_index_with_its_entity_worker_or_without(corpus, tmp_path):
+    """An ingest analyses its texts' entities in a process it starts (kg.entities.EntityWorker) and runs the
+    entity step last; with KG_BUILD_WORKERS=0 it does both here. The store and its page index are the same."""
+    data = tmp_path / "data"
+    shutil.copytree(corpus, data)
+    newest = data / "feed-0001.xml"
+    full = newest.read_text(encoding="utf-8")
+    new_item = one_item_feed(newest, 0, tmp_path / "new.xml")
+    first = full.index("    <item>")
+    newest.write_text(full[:first] + full[full.index("</item>\n", first) + len("</item>\n") :], encoding="utf-8")
+    base = tmp_path / "base"
+    kg_cmd("build", "--data", str(data), "--store", str(base))
+    out = {}
+    for workers in ("1", "0"):
+        store = tmp_path / f"kg-{workers}"
+        shutil.copytree(base, store)
+        proc = kg_cmd("ingest", "feed", str(new_item), "--store", str(store), env={"KG_BUILD_WORKERS": workers})
+        assert "ingested" in proc.stdout and "error" not in proc.stderr
+        index = sqlite3.connect(str(current_generation(store) / "kg-pages.sqlite"))
+        tables = {t: sorted(index.execute(f"SELECT * FROM {t}")) for t in ("pages", "mentions", "refs")}
+        index.close()
+        out[workers] = (kg_cmd("export", "--store", str(store), "--format", "nq", "-").stdout, tables)
+    assert out["1"] == out["0"]
+    quads = out["1"][0]
+    assert "/graph/entities/episode/" in quads and "mentionsEntity" in quads
+    assert quads != kg_cmd("export", "--store", str(base), "--format", "nq", "-").stdout
+
+    # a worker that cannot make its pipeline changes nothing either: the ingest fails as it would without it
+    store = tmp_path / "kg-1"
+    before = (store / "CURRENT").read_text()
+    retitled = lambda item: item.replace("</title>", " II</title>", 1)  # noqa: E731
+    edited = one_item_feed(newest, 1, tmp_path / "edited.xml", edit=retitled)
+    proc = kg_cmd("ingest", "feed", str(edited), "--store", str(store), check=False,
+                  env={"KG_BUILD_WORKERS": "1", "KG_SPACY_PIPELINE": "xx_no_such_pipeline"})  # fmt: skip
+    assert proc.returncode != 0 and "E080" in proc.stderr and "KG_SPACY_PIPELINE" in proc.stderr
+    assert (store / "CURRENT").read_text() == before
 
 
 def test_a_bad_feed_among_many_fails_the_build_and_names_it(corpus, tmp_path):
