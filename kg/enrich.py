@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph
 
@@ -52,6 +53,7 @@ class Inputs:
     entities: Started | None = None  # a build's entity step, begun before the mention step
     changes: Changes | None = None
     texts: list[MentionRow] | None = None  # a build's mention texts, as its sources were written
+    index_copy: Any = None  # an ingest's copy of the previous page index, begun early (kg.pageindex.Copy)
 
     def glossary(self, store: pyoxigraph.Store) -> list[dict]:
         """The glossary rows in the store, read once per write (no step writes the glossary): those
@@ -128,7 +130,8 @@ def page_index(store: pyoxigraph.Store, changes: Changes, progress: Progress, in
     shows what every other step made."""
     from kg import pageindex
 
-    progress(str(pageindex.update(store, changes)))
+    copy, inputs.index_copy = inputs.index_copy, None
+    progress(str(pageindex.update(store, changes, copy)))
 
 
 Step = Callable[[pyoxigraph.Store, Changes, Progress, Inputs], None]
@@ -157,18 +160,21 @@ def enrich(
     if changes.full and texts is not None:
         inputs.texts, entity_rows = texts.mention_rows(), texts.entity_rows()
         texts.by_graph.clear()
-    if changes.full:  # the texts are analysed in worker processes while the mention step runs here
-        glossary = lambda: inputs.glossary(store)  # noqa: E731
-        inputs.entities = start_entities(store, inputs.report, inputs.gazetteers, glossary, entity_rows)
-    elif worker is not None:
-        sources = _entity_sources(changes)
-        if sources:
-            glossary = lambda: inputs.glossary(store)  # noqa: E731
-            inputs.entities = start_ingest_entities(store, sources, worker, inputs.report, inputs.gazetteers, glossary)
-        else:
-            worker.close()
-        worker = None
     try:
+        if changes.full:  # the texts are analysed in worker processes while the mention step runs here
+            glossary = lambda: inputs.glossary(store)  # noqa: E731
+            inputs.entities = start_entities(store, inputs.report, inputs.gazetteers, glossary, entity_rows)
+        else:  # the page index step starts from a copy of the previous generation's, made meanwhile
+            from kg import pageindex
+
+            inputs.index_copy = pageindex.start_copy(changes)
+            sources = _entity_sources(changes) if worker is not None else None
+            if worker is not None and sources:
+                rows = inputs.glossary(store)  # read here, once, before the thread that reads the catalogue
+                inputs.entities = start_ingest_entities(store, sources, worker, inputs.gazetteers, rows)
+            elif worker is not None:
+                worker.close()
+            worker = None
         for step in STEPS if changes.full else INGEST_STEPS:
             step(store, changes, progress, inputs)
         inputs.keep_glossary(store)
@@ -177,3 +183,5 @@ def enrich(
             inputs.entities.close()
         if worker is not None:
             worker.close()
+        if inputs.index_copy is not None:  # a step failed before the page index
+            inputs.index_copy.discard()

@@ -389,8 +389,23 @@ class Started:
     #: an ingest's: the source graphs whose texts ``rows`` are, and the worker analysing them
     sources: list[str] | None = None
     worker: EntityWorker | None = None
+    report: Report | None = None  # the warnings reading the catalogue gave, on the thread
+    thread: threading.Thread | None = None
+    failure: BaseException | None = None
+
+    def wait(self, report: Report) -> None:
+        """Once the thread reading the texts and the catalogue is done: its warnings into ``report``."""
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+            if self.report is not None:
+                report.extend(self.report)
+            if self.failure is not None:
+                raise self.failure
 
     def close(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
         if self.analysis is not None:
             self.analysis.close()
         if self.worker is not None:
@@ -423,21 +438,29 @@ def start_ingest_entities(
     store: pyoxigraph.Store,
     sources: list[str],
     worker: EntityWorker,
-    report: Report,
     gazetteers: Iterable[Gazetteer] = (),
-    glossary: Callable[[], list[dict]] | None = None,
+    glossary: list[dict] | None = None,
 ) -> Started:
     """For an ingest that writes ``sources`` (and no glossary or gazetteer): read their texts and the
-    catalogue and send them to ``worker``, which analyses them while the ingest's other steps run."""
-    sources = sorted(set(sources))
-    rows = [r for s in sources for r in corpus_rows(store, s)]
-    try:
-        cat = load_catalogue(store, report, list(gazetteers), glossary)
-    except KGError as exc:
-        worker.close()
-        return Started(error=exc)
-    worker.send(cat, [r["text"] for r in rows])
-    return Started(cat, rows, sources=sources, worker=worker)
+    catalogue on a thread (Oxigraph runs a query without holding the interpreter, so this goes on while
+    the mention step runs) and send them to ``worker``, which analyses them while the other steps run.
+    The entity step waits for it (:meth:`Started.wait`)."""
+    started = Started(sources=sorted(set(sources)), worker=worker, report=Report())
+    rows_glossary = None if glossary is None else (lambda: glossary)
+
+    def run() -> None:
+        try:
+            started.rows = [r for s in started.sources or () for r in corpus_rows(store, s)]
+            started.catalogue = load_catalogue(store, started.report, list(gazetteers), rows_glossary)
+            worker.send(started.catalogue, [r["text"] for r in started.rows])
+        except KGError as exc:  # raised when the step runs, as without the head start
+            started.error = exc
+        except BaseException as exc:  # noqa: BLE001 - re-raised by wait(), in the ingest's thread
+            started.failure = exc
+
+    started.thread = threading.Thread(target=run, daemon=True, name="kg-entities-read")
+    started.thread.start()
+    return started
 
 
 def refresh_entities(
@@ -463,6 +486,8 @@ def refresh_entities(
         sources = sorted(set(sources))
         if not sources:
             return 0
+    if started is not None:
+        started.wait(report)
     if started is not None and started.error is not None:
         raise started.error
     cat = started.catalogue if started is not None else None
