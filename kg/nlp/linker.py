@@ -110,11 +110,16 @@ def form_key(form: str) -> str:
     return _SPACES.sub(" ", normalise(form)).strip()
 
 
+_WORD_SPLIT = re.compile(r"[\s\-/]+")
+
+
 def is_exact(form: str, acronym: bool = False) -> bool:
     """Whether a form matches only with its own capitalisation."""
     if acronym or len(form) <= 3:
         return True
-    for word in re.split(r"[\s\-/]+", form):
+    if form.islower():  # no capital at all (most forms): no word of capitals
+        return False
+    for word in _WORD_SPLIT.split(form):
         letters = [c for c in word if c.isalpha()]
         if sum(c.isupper() for c in letters) >= 2 and not any(c.islower() for c in letters):
             return True
