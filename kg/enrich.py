@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pyoxigraph
 
@@ -31,6 +31,9 @@ from kg.records import Gazetteer
 from kg.store.changes import Changes
 from kg.store.oxigraph import glossary_rows
 from kg.texts import MentionRow, SourceTexts
+
+if TYPE_CHECKING:  # imported where it runs: the page index module is only needed by that step
+    from kg.pageindex import Copy
 
 Progress = Callable[[str], None]
 _GRAPH = "https://paperdive.ai/id/graph/"
@@ -53,7 +56,7 @@ class Inputs:
     entities: Started | None = None  # a build's entity step, begun before the mention step
     changes: Changes | None = None
     texts: list[MentionRow] | None = None  # a build's mention texts, as its sources were written
-    index_copy: Any = None  # an ingest's copy of the previous page index, begun early (kg.pageindex.Copy)
+    index_copy: Copy | None = None  # an ingest's copy of the previous page index, begun early (kg.pageindex.Copy)
 
     def glossary(self, store: pyoxigraph.Store) -> list[dict]:
         """The glossary rows in the store, read once per write (no step writes the glossary): those
@@ -168,13 +171,14 @@ def enrich(
             from kg import pageindex
 
             inputs.index_copy = pageindex.start_copy(changes)
-            sources = _entity_sources(changes) if worker is not None else None
-            if worker is not None and sources:
-                rows = inputs.glossary(store)  # read here, once, before the thread that reads the catalogue
-                inputs.entities = start_ingest_entities(store, sources, worker, inputs.gazetteers, rows)
-            elif worker is not None:
-                worker.close()
-            worker = None
+            if worker is not None:
+                sources = _entity_sources(changes)
+                if sources:
+                    rows = inputs.glossary(store)  # read here, once, before the thread that reads the catalogue
+                    inputs.entities = start_ingest_entities(store, sources, worker, inputs.gazetteers, rows)
+                else:
+                    worker.close()
+                worker = None
         for step in STEPS if changes.full else INGEST_STEPS:
             step(store, changes, progress, inputs)
         inputs.keep_glossary(store)
